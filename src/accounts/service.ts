@@ -1,0 +1,191 @@
+// Accounts: registration, password login, profile, self-service update and deletion.
+// Login keeps one failure answer and one timing profile for unknown users and wrong
+// passwords; account status is revealed only to someone who knows the password.
+import type { RequestContext } from '../core/context.js';
+import { fail } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Role } from '../core/permissions.js';
+import type { AuditLog } from '../audit/log.js';
+import type { PasswordHasher } from '../credentials/passwords.js';
+import type { LoginThrottle } from '../credentials/throttle.js';
+import type { SessionService, OpenedSession } from '../sessions/service.js';
+import type { ClosedSession, Store, UserChanges, UserRecord } from '../store/ports.js';
+import { checkPassword, normalizeEmail, normalizeFullName, normalizeUsername, usernameKeyOf } from './identity.js';
+
+export interface RegistrationRequest {
+  username: string;
+  email: string;
+  password: string;
+  fullName?: string | null;
+  role?: Role;
+}
+
+export interface LoginRequest {
+  /** A username or, when `byEmail`, an email address. */
+  login: string;
+  byEmail: boolean;
+  password: string;
+  /** Client machine id some protocols send. */
+  nodeId?: string | null;
+}
+
+export interface ProfileChanges {
+  username?: string;
+  email?: string;
+  fullName?: string | null;
+  password?: string;
+  currentPassword?: string;
+}
+
+export class AccountService {
+  constructor(
+    private readonly store: Store,
+    private readonly sessions: SessionService,
+    private readonly passwords: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async register(ctx: RequestContext, request: RegistrationRequest): Promise<UserRecord> {
+    const { username, usernameKey } = normalizeUsername(request.username);
+    const email = normalizeEmail(request.email);
+    checkPassword(request.password);
+    const fullName = normalizeFullName(request.fullName);
+    const now = ctx.clock.now();
+    const user: UserRecord = {
+      database: ctx.database,
+      id: newId(),
+      username,
+      usernameKey,
+      email,
+      fullName,
+      role: request.role ?? 'user',
+      privileges: [],
+      status: 'active',
+      banUntil: null,
+      flagged: false,
+      passwordHash: await this.passwords.hash(request.password),
+      lastLogin: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.store.transaction(async (tx) => {
+      await tx.users.insert(user);
+      await this.audit.record(ctx, 'account.created', { target: user.id, details: { role: user.role } }, tx.audit);
+    });
+    return user;
+  }
+
+  async findUser(database: string, id: string): Promise<UserRecord> {
+    return (await this.store.users.findById(database, id)) ?? fail('not_found');
+  }
+
+  /** Checks the password (throttled) and opens a session. */
+  async login(ctx: RequestContext, request: LoginRequest): Promise<{ user: UserRecord; opened: OpenedSession }> {
+    const user = request.byEmail
+      ? await this.store.users.findByEmail(ctx.database, request.login.trim().toLowerCase())
+      : await this.store.users.findByUsernameKey(ctx.database, usernameKeyOf(request.login));
+    // Throttle by account when it exists (so username and email share one counter), else
+    // by the name tried: both look the same from outside.
+    const throttleKey = `${ctx.database}:${user ? `id:${user.id}` : `name:${request.byEmail ? 'e' : 'u'}:${request.login.toLowerCase()}`}`;
+    try {
+      this.throttle.check(throttleKey, ctx.address);
+    } catch (err) {
+      await this.audit.record(ctx, 'login.throttled', { target: user?.id ?? null });
+      throw err;
+    }
+    const check = user ? await this.passwords.verify(user.passwordHash, request.password) : await this.passwords.verifyUnknownUser(request.password);
+    if (!user || !check.ok) {
+      this.throttle.recordFailure(throttleKey, ctx.address);
+      await this.audit.record(ctx, 'login.failed', { target: user?.id ?? null, actor: null });
+      fail('invalid_credentials');
+    }
+    const now = ctx.clock.now();
+    const active = await this.ensureMayLogIn(ctx, user, now);
+    this.throttle.recordSuccess(throttleKey);
+
+    const changes: UserChanges = { lastLogin: now };
+    if (check.needsRehash) changes.passwordHash = await this.passwords.hash(request.password);
+    const updated = (await this.store.users.update(ctx.database, active.id, changes)) ?? fail('not_found');
+    const opened = await this.sessions.open({
+      database: ctx.database,
+      userId: updated.id,
+      userName: updated.username,
+      address: ctx.address,
+      client: ctx.client,
+      nodeId: request.nodeId ?? null,
+    });
+    await this.audit.record(ctx, 'login.succeeded', { actor: updated.id, target: updated.id, details: { session_id: opened.session.id } });
+    return { user: updated, opened };
+  }
+
+  /** Refuses suspended and banned users; a ban whose time has passed is lifted here. */
+  private async ensureMayLogIn(ctx: RequestContext, user: UserRecord, now: number): Promise<UserRecord> {
+    if (user.status === 'suspended') fail('account_suspended');
+    if (user.status === 'banned') {
+      if (user.banUntil === null || user.banUntil > now) {
+        fail('account_banned', user.banUntil === null ? {} : { details: { ban_until: new Date(user.banUntil).toISOString() } });
+      }
+      return (await this.store.users.update(ctx.database, user.id, { status: 'active', banUntil: null, updatedAt: now })) ?? fail('not_found');
+    }
+    return user;
+  }
+
+  /**
+   * Applies every valid change in one transaction, or none. A password change needs the
+   * current password and closes the user's other sessions.
+   */
+  async update(ctx: RequestContext, userId: string, currentSessionId: string | undefined, request: ProfileChanges): Promise<UserRecord> {
+    const user = await this.findUser(ctx.database, userId);
+    const now = ctx.clock.now();
+    const changes: UserChanges = {};
+    if (request.username !== undefined) Object.assign(changes, normalizeUsername(request.username));
+    if (request.email !== undefined) changes.email = normalizeEmail(request.email);
+    if (request.fullName !== undefined) changes.fullName = normalizeFullName(request.fullName);
+    if (request.password !== undefined) {
+      checkPassword(request.password);
+      if (request.currentPassword === undefined) {
+        fail('validation_failed', { message: 'current_password: is required to change the password', details: { field: 'current_password' } });
+      }
+      const check = await this.passwords.verify(user.passwordHash, request.currentPassword);
+      if (!check.ok) fail('invalid_credentials', { message: 'The current password is not correct.' });
+      changes.passwordHash = await this.passwords.hash(request.password);
+    }
+    if (Object.keys(changes).length === 0) return user;
+    changes.updatedAt = now;
+
+    let closed: ClosedSession[] = [];
+    const updated = await this.store.transaction(async (tx) => {
+      const result = (await tx.users.update(ctx.database, userId, changes)) ?? fail('not_found');
+      const fields = Object.keys(changes).filter((k) => k !== 'updatedAt' && k !== 'usernameKey' && k !== 'passwordHash');
+      if (fields.length > 0) await this.audit.record(ctx, 'account.updated', { target: userId, details: { fields } }, tx.audit);
+      if (changes.passwordHash !== undefined) {
+        closed = await this.sessions.closeAllForUser(ctx.database, userId, currentSessionId, tx);
+        await this.audit.record(ctx, 'password.changed', { target: userId, details: { sessions_closed: closed.length } }, tx.audit);
+      }
+      return result;
+    });
+    await this.sessions.afterClose(closed);
+    return updated;
+  }
+
+  /** Removes the user with every session and audit record of theirs; the name becomes free. */
+  async deleteSelf(ctx: RequestContext, userId: string, password: string): Promise<void> {
+    const user = await this.findUser(ctx.database, userId);
+    const check = await this.passwords.verify(user.passwordHash, password);
+    if (!check.ok) fail('invalid_credentials', { message: 'The password is not correct.' });
+    await this.deleteUser(ctx, userId);
+  }
+
+  async deleteUser(ctx: RequestContext, userId: string): Promise<void> {
+    const closed = await this.store.transaction(async (tx) => {
+      const removedSessions = await tx.sessions.deleteAllForUser(ctx.database, userId);
+      await tx.audit.deleteForUser(ctx.database, userId);
+      if (!(await tx.users.delete(ctx.database, userId))) fail('not_found');
+      // The deletion itself stays on record, by opaque id only.
+      await this.audit.record(ctx, 'account.deleted', { target: userId }, tx.audit);
+      return removedSessions;
+    });
+    await this.sessions.afterClose(closed);
+  }
+}

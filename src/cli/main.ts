@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The `gatehouse` command: serve (default), migrate, service-key. Every command reads the
+// same configuration as `serve` and works on the same store, also while it runs.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { serve } from './serve.js';
+import { migrate } from './migrate.js';
+
+const usage = `Usage: gatehouse <command> [options]
+
+Commands:
+  serve                          run the service (default)
+  migrate                        apply schema migrations
+  service-key create --name N [--database D]
+                                 create a sessions-service key and print it once
+  service-key revoke --name N    revoke a key
+
+Options:
+  --json                         machine-readable output
+  --help                         this text
+
+Configuration comes from environment variables; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      database: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const config = loadConfig();
+  const [command = 'serve', sub] = positionals;
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return 0;
+    case 'migrate':
+      return migrate(config, values.json);
+    case 'service-key': {
+      const { serviceKeyCommand } = await import('./service-key.js');
+      return serviceKeyCommand(config, sub, values);
+    }
+    default:
+      console.error(`Unknown command "${command}".\n\n${usage}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
+    else if (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) console.error(`${err.message}\n\n${usage}`);
+    else console.error(err instanceof Error ? err.message : err);
+    process.exitCode = err instanceof ConfigError ? 78 : 1;
+  },
+);

@@ -1,0 +1,50 @@
+// Password hashing with argon2id. The native hash runs on libuv's thread pool (never the
+// event loop) and a limiter bounds how many run at once, so a login storm queues instead
+// of starving session validation. Unknown users are checked against a dummy hash so a
+// failed login costs the same whether or not the account exists.
+import { hash, verify } from '@node-rs/argon2';
+import type { PasswordHashParams } from '../config.js';
+import { ConcurrencyLimiter } from './limiter.js';
+
+// @node-rs/argon2's Algorithm.Argon2id; a const enum in its typings, so spelled out here.
+const ARGON2ID = 2;
+
+export interface PasswordCheck {
+  ok: boolean;
+  /** True when the stored hash was made with other parameters and should be replaced. */
+  needsRehash: boolean;
+}
+
+export class PasswordHasher {
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly options;
+  private readonly paramsTag: string;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(params: PasswordHashParams, concurrency: number) {
+    this.limiter = new ConcurrencyLimiter(concurrency);
+    this.options = { algorithm: ARGON2ID, memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism };
+    this.paramsTag = `$argon2id$v=19$m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}$`;
+  }
+
+  /** Hashes waiting for a free slot; exposed for metrics. */
+  get queued(): number {
+    return this.limiter.queued;
+  }
+
+  hash(password: string): Promise<string> {
+    return this.limiter.run(() => hash(password, this.options));
+  }
+
+  async verify(storedHash: string, password: string): Promise<PasswordCheck> {
+    const ok = await this.limiter.run(() => verify(storedHash, password).catch(() => false));
+    return { ok, needsRehash: ok && !storedHash.startsWith(this.paramsTag) };
+  }
+
+  /** Spends the same work as a real verification and always fails. */
+  async verifyUnknownUser(password: string): Promise<PasswordCheck> {
+    this.dummyHash ??= hash('gatehouse dummy password', this.options);
+    await this.verify(await this.dummyHash, password);
+    return { ok: false, needsRehash: false };
+  }
+}

@@ -1,0 +1,35 @@
+// Builds the request context for HTTP surfaces: the database from `X-Database`, the
+// correlation id Fastify assigned, the client address and application.
+import type { FastifyRequest } from 'fastify';
+import type { Core } from '../app.js';
+import { anonymous, type Caller, type RequestContext } from '../core/context.js';
+import type { DatabaseDirectory } from '../tenancy/databases.js';
+
+export interface HttpDeps {
+  core: Core;
+  directory: DatabaseDirectory;
+}
+
+export function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export async function requestContext(deps: HttpDeps, request: FastifyRequest, caller: Caller = anonymous): Promise<RequestContext> {
+  return {
+    database: await deps.directory.resolve(headerValue(request, 'x-database')),
+    caller,
+    correlationId: request.id,
+    address: request.ip,
+    client: (headerValue(request, 'user-agent') ?? '').slice(0, 256),
+    nodeId: deps.core.config.nodeId,
+    clock: deps.core.clock,
+  };
+}
+
+/** The bearer credential of an Authorization header, if any. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  return header.slice(7).trim() || undefined;
+}

@@ -1,0 +1,109 @@
+// Assembles the HTTP server: Fastify settings shared by every surface (body limit, JSON
+// only, correlation ids, X-Node-Id, Server-Timing, metrics), the operations endpoints,
+// and each surface as an encapsulated plugin with its own error envelope.
+import { readFileSync } from 'node:fs';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Core } from '../app.js';
+import { GatehouseError } from '../core/errors.js';
+import { DatabaseDirectory } from '../tenancy/databases.js';
+import { restUserSurface } from '../surfaces/rest-user/index.js';
+import { correlationIdOf } from './correlation.js';
+import { fromFastifyError } from './fastify-errors.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import { RouteRegistry } from './route-registry.js';
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface HttpServer {
+  app: FastifyInstance;
+  registry: RouteRegistry;
+  directory: DatabaseDirectory;
+}
+
+export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpServer> {
+  const { config } = core;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's own per-request lines are off; one debug line per request is logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: correlationIdOf,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  // Only JSON bodies are accepted: anything else is 415 (Fastify would also take text/plain).
+  app.removeContentTypeParser('text/plain');
+
+  const registry = new RouteRegistry();
+  const directory = new DatabaseDirectory(core.store.databases);
+  const metrics = new Metrics(core);
+  const logRequests = logger.isLevelEnabled('debug');
+  const logInternal = (err: unknown, request: FastifyRequest) => request.log.error({ err, correlation_id: request.id }, 'internal error');
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-node-id', config.nodeId);
+    reply.header('x-correlation-id', request.id);
+    // A body without a Content-Type is not JSON; Fastify would otherwise ignore it.
+    if (request.headers['content-type'] === undefined && (Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined)) {
+      throw new GatehouseError('unsupported_media_type');
+    }
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (logRequests) {
+      request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    }
+  });
+
+  if (config.allowedOrigins.length > 0) {
+    await app.register(cors, { origin: [...config.allowedOrigins], credentials: true, exposedHeaders: ['x-correlation-id', 'x-node-id', 'retry-after'] });
+  }
+
+  // Errors outside any surface (unknown paths, hooks above): a plain catalog body.
+  const sendPlain = (reply: FastifyReply, error: GatehouseError) => {
+    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+    return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+  };
+  app.setErrorHandler((err, request, reply) => {
+    const error = fromFastifyError(err);
+    if (error.code === 'internal') logInternal(err, request);
+    return sendPlain(reply, error);
+  });
+  app.setNotFoundHandler((_request, reply) => sendPlain(reply, new GatehouseError('not_found', { message: 'No such route.' })));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await core.store.ping();
+      return { status: 'ready' };
+    } catch (err) {
+      logger.warn({ err }, 'store not reachable');
+      return sendPlain(reply, new GatehouseError('unavailable', { message: 'The store is not reachable.' }));
+    }
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  await app.register(restUserSurface({ core, directory, registry, log: logInternal }), { prefix: '/api/user' });
+
+  // Surfaces are registered: the document can be built from what they declared.
+  const document = buildOpenApi(registry, packageVersion);
+  app.get('/openapi.json', async () => document);
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  return { app, registry, directory };
+}

@@ -1,0 +1,201 @@
+// The session core shared by every surface: open (with the per-user limit), validate
+// (the hot path), close, and close-all for account events. One session model: a cookie
+// session, a sessions-service session and an RPC session are all rows of this kind.
+import type { Config, SessionLimitPolicy } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import { fail } from '../core/errors.js';
+import { digestSecret, newId, newSecret } from '../core/ids.js';
+import type { Bus } from '../bus/ports.js';
+import type { ClosedSession, Repositories, SessionRecord, Store } from '../store/ports.js';
+import { ActivityRecorder } from './activity.js';
+import { SessionCache } from './cache.js';
+
+export interface SessionRules {
+  absoluteTtlMs: number;
+  idleTtlMs: number;
+  limitPerUser: number;
+  limitPolicy: SessionLimitPolicy;
+}
+
+export interface OpenSessionRequest {
+  database: string;
+  userId: string;
+  userName: string | null;
+  address: string | null;
+  client: string | null;
+  nodeId?: string | null;
+  user?: unknown;
+  data?: unknown;
+  mfa?: boolean;
+}
+
+export interface OpenedSession {
+  session: SessionRecord;
+  /** The secret the client presents; returned once, stored only as a digest. */
+  token: string;
+  /** Sessions closed to make room under the `replace` policy. */
+  replaced: ClosedSession[];
+}
+
+export class SessionService {
+  readonly cache: SessionCache;
+  readonly activity: ActivityRecorder;
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly clock: Clock,
+    readonly rules: SessionRules,
+    cacheSize: number,
+  ) {
+    this.cache = new SessionCache(cacheSize);
+    this.activity = new ActivityRecorder(store);
+    bus.onSessionsClosed(({ tokenDigests }) => {
+      for (const digest of tokenDigests) this.cache.evict(digest);
+    });
+  }
+
+  static fromConfig(store: Store, bus: Bus, clock: Clock, config: Config['session']): SessionService {
+    return new SessionService(store, bus, clock, config, config.cacheSize);
+  }
+
+  /** Last activity, counting touches not yet flushed. */
+  private lastActivity(session: SessionRecord): number {
+    const pending = this.activity.lastSeen(session.id);
+    return pending !== undefined && pending > session.requestTime ? pending : session.requestTime;
+  }
+
+  /** Whether a session that is still marked active has run out (hard end or idle). */
+  isLive(session: SessionRecord, now = this.clock.now()): boolean {
+    return session.active && now < session.expiresAt && now - this.lastActivity(session) < this.rules.idleTtlMs;
+  }
+
+  async open(request: OpenSessionRequest): Promise<OpenedSession> {
+    const now = this.clock.now();
+    const token = newSecret();
+    const session: SessionRecord = {
+      database: request.database,
+      id: newId(),
+      tokenDigest: digestSecret(token),
+      userId: request.userId,
+      userName: request.userName,
+      active: true,
+      openTime: now,
+      requestTime: now,
+      closeTime: null,
+      expiresAt: now + this.rules.absoluteTtlMs,
+      address: request.address,
+      client: request.client,
+      nodeId: request.nodeId ?? null,
+      user: request.user ?? null,
+      data: request.data ?? null,
+      mfa: request.mfa ?? false,
+    };
+    const replaced = await this.store.transaction(async (tx) => {
+      const closed = await this.makeRoom(tx, request.database, request.userId, now);
+      await tx.sessions.insert(session);
+      return closed;
+    });
+    await this.afterClose(replaced);
+    this.cache.set(session);
+    return { session, token, replaced };
+  }
+
+  /** Enforces the per-user limit inside the opening transaction; returns what it closed. */
+  private async makeRoom(tx: Repositories, database: string, userId: string, now: number): Promise<ClosedSession[]> {
+    const { limitPerUser, limitPolicy } = this.rules;
+    if (limitPerUser === 0) return [];
+    const active = await tx.sessions.listActiveForUser(database, userId);
+    const stale = active.filter((s) => !this.isLive(s, now));
+    const live = active.filter((s) => this.isLive(s, now));
+    const toClose = stale.map((s) => s.id);
+    if (live.length >= limitPerUser) {
+      if (limitPolicy === 'reject') fail('session_limit');
+      // Oldest first: listActiveForUser orders by open time.
+      toClose.push(...live.slice(0, live.length - limitPerUser + 1).map((s) => s.id));
+    }
+    return toClose.length > 0 ? tx.sessions.close(database, toClose, now) : [];
+  }
+
+  /**
+   * The hot path: digest, cache, at most one indexed read, no write. Returns the live
+   * session or undefined; a session found expired or idle is closed on the spot.
+   */
+  async validate(token: string, database: string): Promise<SessionRecord | undefined> {
+    if (token.length === 0 || token.length > 512) return undefined;
+    const digest = digestSecret(token);
+    let session = this.cache.get(digest);
+    if (session === undefined) {
+      session = await this.store.sessions.findByTokenDigest(digest);
+      if (session === undefined || !session.active) return undefined;
+      this.cache.set(session);
+    }
+    if (session.database !== database) return undefined;
+    const now = this.clock.now();
+    if (!this.isLive(session, now)) {
+      await this.close(session.database, [session.id]);
+      return undefined;
+    }
+    this.touch(session, now);
+    return session;
+  }
+
+  find(database: string, id: string): Promise<SessionRecord | undefined> {
+    return this.store.sessions.findById(database, id);
+  }
+
+  /** Active sessions of a user, oldest first, with activity not yet flushed applied. */
+  async listActiveForUser(database: string, userId: string): Promise<SessionRecord[]> {
+    const sessions = await this.store.sessions.listActiveForUser(database, userId);
+    return sessions.map((s) => ({ ...s, requestTime: this.lastActivity(s) }));
+  }
+
+  /** Finds a session by token whether or not it is still live (for logout). */
+  async findByToken(token: string, database: string): Promise<SessionRecord | undefined> {
+    const digest = digestSecret(token);
+    const session = this.cache.get(digest) ?? (await this.store.sessions.findByTokenDigest(digest));
+    return session?.database === database ? session : undefined;
+  }
+
+  touch(session: SessionRecord, at = this.clock.now()): void {
+    session.requestTime = at;
+    this.activity.touch(session.database, session.id, at);
+  }
+
+  async close(database: string, ids: readonly string[]): Promise<ClosedSession[]> {
+    const closed = await this.store.sessions.close(database, ids, this.clock.now());
+    await this.afterClose(closed);
+    return closed;
+  }
+
+  /** Closes every active session of a user, optionally sparing the one making the change. */
+  async closeAllForUser(database: string, userId: string, exceptId?: string, tx?: Repositories): Promise<ClosedSession[]> {
+    const closed = await (tx ?? this.store).sessions.closeAllForUser(database, userId, this.clock.now(), exceptId);
+    // Inside a caller's transaction the eviction must wait for the commit: see afterClose.
+    if (tx === undefined) await this.afterClose(closed);
+    return closed;
+  }
+
+  /** Evicts closed sessions here and tells the other nodes to do the same. */
+  async afterClose(closed: readonly ClosedSession[]): Promise<void> {
+    if (closed.length === 0) return;
+    for (const session of closed) {
+      this.cache.evict(session.tokenDigest);
+      this.activity.forget(session.id);
+    }
+    await this.bus.publishSessionsClosed({ tokenDigests: closed.map((s) => s.tokenDigest) });
+  }
+
+  /** One sweep: writes pending activity, then closes expired and idle sessions in batches. */
+  async sweep(batchSize = 1000): Promise<number> {
+    await this.activity.flush();
+    const now = this.clock.now();
+    let total = 0;
+    for (;;) {
+      const closed = await this.store.sessions.closeStale(now, now - this.rules.idleTtlMs, batchSize);
+      await this.afterClose(closed);
+      total += closed.length;
+      if (closed.length < batchSize) return total;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// Audit events and service keys on Kysely.
+import type { Kysely } from 'kysely';
+import type { AuditEvent, AuditRepository, ServiceKeyRecord, ServiceKeyRepository } from '../ports.js';
+import type { Schema } from './schema.js';
+import { translateUnique } from './driver-errors.js';
+import { fromJson, toJson } from './json.js';
+
+export class KyselyAuditRepository implements AuditRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async append(event: AuditEvent): Promise<void> {
+    await this.db
+      .insertInto('audit_events')
+      .values({
+        database: event.database,
+        at: event.at,
+        type: event.type,
+        actor: event.actor,
+        target: event.target,
+        address: event.address,
+        node_id: event.nodeId,
+        details: toJson(event.details),
+      })
+      .execute();
+  }
+
+  async listForTarget(database: string, target: string, limit: number): Promise<AuditEvent[]> {
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('database', '=', database)
+      .where('target', '=', target)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      database: row.database,
+      at: row.at,
+      type: row.type,
+      actor: row.actor,
+      target: row.target,
+      address: row.address,
+      nodeId: row.node_id,
+      details: fromJson(row.details) as Record<string, unknown> | null,
+    }));
+  }
+
+  async deleteForUser(database: string, userId: string): Promise<void> {
+    await this.db
+      .deleteFrom('audit_events')
+      .where('database', '=', database)
+      .where((eb) => eb.or([eb('actor', '=', userId), eb('target', '=', userId)]))
+      .execute();
+  }
+}
+
+export class KyselyServiceKeyRepository implements ServiceKeyRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async insert(key: ServiceKeyRecord): Promise<void> {
+    await translateUnique(
+      () =>
+        this.db
+          .insertInto('service_keys')
+          .values({ name: key.name, database: key.database, key_digest: key.keyDigest, created_at: key.createdAt, revoked_at: key.revokedAt })
+          .execute(),
+      {},
+    );
+  }
+
+  async findByDigest(keyDigest: string): Promise<ServiceKeyRecord | undefined> {
+    const row = await this.db.selectFrom('service_keys').selectAll().where('key_digest', '=', keyDigest).executeTakeFirst();
+    return row && { name: row.name, database: row.database, keyDigest: row.key_digest, createdAt: row.created_at, revokedAt: row.revoked_at };
+  }
+
+  async revoke(name: string, revokedAt: number): Promise<ServiceKeyRecord | undefined> {
+    const row = await this.db
+      .updateTable('service_keys')
+      .set({ revoked_at: revokedAt })
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && { name: row.name, database: row.database, keyDigest: row.key_digest, createdAt: row.created_at, revokedAt: row.revoked_at };
+  }
+}

@@ -1,0 +1,73 @@
+// Table shapes as Kysely sees them. Portable column types only (text, integer, bigint) so
+// one set of queries serves SQLite and PostgreSQL: booleans are 0/1, JSON is text, times
+// are epoch milliseconds.
+
+export interface DatabasesTable {
+  name: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  database: string;
+  id: string;
+  username: string;
+  username_key: string;
+  email: string;
+  full_name: string | null;
+  role: string;
+  privileges: string; // JSON array
+  status: string;
+  ban_until: number | null;
+  flagged: number;
+  password_hash: string;
+  last_login: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  database: string;
+  id: string;
+  token_digest: string;
+  user_id: string;
+  user_name: string | null;
+  active: number;
+  open_time: number;
+  request_time: number;
+  close_time: number | null;
+  expires_at: number;
+  address: string | null;
+  client: string | null;
+  node_id: string | null;
+  user_info: string | null; // JSON
+  data: string | null; // JSON
+  mfa: number;
+}
+
+export interface AuditEventsTable {
+  id: number | undefined; // generated
+  database: string;
+  at: number;
+  type: string;
+  actor: string | null;
+  target: string | null;
+  address: string | null;
+  node_id: string;
+  details: string | null; // JSON
+}
+
+export interface ServiceKeysTable {
+  name: string;
+  database: string;
+  key_digest: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface Schema {
+  databases: DatabasesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+  service_keys: ServiceKeysTable;
+}

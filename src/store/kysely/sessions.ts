@@ -1,0 +1,185 @@
+// Sessions on Kysely. Closing keeps the row (active 0, close time, user and data cleared)
+// so that the sessions service can still report it; deleting removes it.
+import type { Kysely, Selectable } from 'kysely';
+import type { ActivityUpdate, ClosedSession, SessionFilter, SessionRecord, SessionRepository } from '../ports.js';
+import type { Schema, SessionsTable } from './schema.js';
+import { fromJson, toJson } from './json.js';
+
+// Large id lists are split so no statement exceeds an engine's bound-parameter limit.
+const idChunk = 500;
+
+function toRecord(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    database: row.database,
+    id: row.id,
+    tokenDigest: row.token_digest,
+    userId: row.user_id,
+    userName: row.user_name,
+    active: row.active === 1,
+    openTime: row.open_time,
+    requestTime: row.request_time,
+    closeTime: row.close_time,
+    expiresAt: row.expires_at,
+    address: row.address,
+    client: row.client,
+    nodeId: row.node_id,
+    user: fromJson(row.user_info),
+    data: fromJson(row.data),
+    mfa: row.mfa === 1,
+  };
+}
+
+const closedColumns = ['database', 'id', 'token_digest', 'user_id'] as const;
+const toClosed = (row: Pick<SessionsTable, (typeof closedColumns)[number]>): ClosedSession => ({
+  database: row.database,
+  id: row.id,
+  tokenDigest: row.token_digest,
+  userId: row.user_id,
+});
+
+export class KyselySessionRepository implements SessionRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async insert(session: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        database: session.database,
+        id: session.id,
+        token_digest: session.tokenDigest,
+        user_id: session.userId,
+        user_name: session.userName,
+        active: session.active ? 1 : 0,
+        open_time: session.openTime,
+        request_time: session.requestTime,
+        close_time: session.closeTime,
+        expires_at: session.expiresAt,
+        address: session.address,
+        client: session.client,
+        node_id: session.nodeId,
+        user_info: toJson(session.user),
+        data: toJson(session.data),
+        mfa: session.mfa ? 1 : 0,
+      })
+      .execute();
+  }
+
+  async findById(database: string, id: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('database', '=', database).where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async findByTokenDigest(tokenDigest: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async listActiveForUser(database: string, userId: string): Promise<SessionRecord[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('database', '=', database)
+      .where('user_id', '=', userId)
+      .where('active', '=', 1)
+      .orderBy('open_time', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async page(database: string, filter: SessionFilter, skip: number, take: number, withTotal: boolean) {
+    let query = this.db.selectFrom('sessions').where('database', '=', database);
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+    if (filter.active !== undefined) query = query.where('active', '=', filter.active ? 1 : 0);
+    if (filter.fromTime !== undefined) query = query.where('open_time', '>=', filter.fromTime);
+    if (filter.toTime !== undefined) query = query.where('open_time', '<=', filter.toTime);
+    const rows =
+      take === 0
+        ? []
+        : await query.selectAll().orderBy('open_time', 'desc').orderBy('id', 'desc').limit(take).offset(skip).execute();
+    let total: number | null = null;
+    if (withTotal) {
+      const counted = await query.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      total = Number(counted.n);
+    }
+    return { items: rows.map(toRecord), total };
+  }
+
+  async close(database: string, ids: readonly string[], closeTime: number): Promise<ClosedSession[]> {
+    const closed: ClosedSession[] = [];
+    for (let i = 0; i < ids.length; i += idChunk) {
+      const chunk = ids.slice(i, i + idChunk);
+      const rows = await this.db
+        .updateTable('sessions')
+        .set({ active: 0, close_time: closeTime, user_info: null, data: null })
+        .where('database', '=', database)
+        .where('id', 'in', chunk)
+        .where('active', '=', 1)
+        .returning(closedColumns)
+        .execute();
+      closed.push(...rows.map(toClosed));
+    }
+    return closed;
+  }
+
+  async closeAllForUser(database: string, userId: string, closeTime: number, exceptId?: string): Promise<ClosedSession[]> {
+    let query = this.db
+      .updateTable('sessions')
+      .set({ active: 0, close_time: closeTime, user_info: null, data: null })
+      .where('database', '=', database)
+      .where('user_id', '=', userId)
+      .where('active', '=', 1);
+    if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+    const rows = await query.returning(closedColumns).execute();
+    return rows.map(toClosed);
+  }
+
+  async closeStale(now: number, idleCutoff: number, limit: number): Promise<ClosedSession[]> {
+    const stale = await this.db
+      .selectFrom('sessions')
+      .select(closedColumns)
+      .where('active', '=', 1)
+      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('request_time', '<=', idleCutoff)]))
+      .limit(limit)
+      .execute();
+    const closed: ClosedSession[] = [];
+    const byDatabase = new Map<string, string[]>();
+    for (const row of stale) byDatabase.set(row.database, [...(byDatabase.get(row.database) ?? []), row.id]);
+    for (const [database, ids] of byDatabase) closed.push(...(await this.close(database, ids, now)));
+    return closed;
+  }
+
+  async recordActivity(updates: readonly ActivityUpdate[]): Promise<void> {
+    // Activity never moves backwards and never revives a closed session.
+    for (const update of updates) {
+      await this.db
+        .updateTable('sessions')
+        .set({ request_time: update.requestTime })
+        .where('database', '=', update.database)
+        .where('id', '=', update.id)
+        .where('active', '=', 1)
+        .where('request_time', '<', update.requestTime)
+        .execute();
+    }
+  }
+
+  async updateData(database: string, id: string, data: unknown, requestTime: number): Promise<SessionRecord | undefined> {
+    await this.db
+      .updateTable('sessions')
+      .set({ data: toJson(data), request_time: requestTime })
+      .where('database', '=', database)
+      .where('id', '=', id)
+      .execute();
+    return this.findById(database, id);
+  }
+
+  async delete(database: string, id: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.deleteFrom('sessions').where('database', '=', database).where('id', '=', id).returningAll().executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async deleteAllForUser(database: string, userId: string): Promise<ClosedSession[]> {
+    const rows = await this.db.deleteFrom('sessions').where('database', '=', database).where('user_id', '=', userId).returning(closedColumns).execute();
+    return rows.map(toClosed);
+  }
+}

@@ -1,0 +1,64 @@
+// One Store over any Kysely instance: the engine-specific parts (connection, pragmas,
+// migration capabilities) are chosen by the factories in sqlite.ts and postgres.ts.
+import { Migrator, sql, type Kysely } from 'kysely';
+import type { Repositories, Store } from '../ports.js';
+import { migrationProvider, type MigrationDialect } from '../migrations/index.js';
+import type { Schema } from './schema.js';
+import { KyselyDatabaseRepository, KyselyUserRepository } from './users.js';
+import { KyselySessionRepository } from './sessions.js';
+import { KyselyAuditRepository, KyselyServiceKeyRepository } from './audit.js';
+
+function repositories(db: Kysely<Schema>): Repositories {
+  return {
+    databases: new KyselyDatabaseRepository(db),
+    users: new KyselyUserRepository(db),
+    sessions: new KyselySessionRepository(db),
+    audit: new KyselyAuditRepository(db),
+    serviceKeys: new KyselyServiceKeyRepository(db),
+  };
+}
+
+export class KyselyStore implements Store {
+  readonly databases;
+  readonly users;
+  readonly sessions;
+  readonly audit;
+  readonly serviceKeys;
+
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly dialect: MigrationDialect,
+  ) {
+    const repos = repositories(db);
+    this.databases = repos.databases;
+    this.users = repos.users;
+    this.sessions = repos.sessions;
+    this.audit = repos.audit;
+    this.serviceKeys = repos.serviceKeys;
+  }
+
+  /** Applies pending migrations; returns the names applied. */
+  async migrate(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(repositories(trx)));
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** For the benchmark's bulk seeding and tests that inspect rows; not used by the domain. */
+  get kysely(): Kysely<Schema> {
+    return this.db;
+  }
+}

@@ -1,0 +1,129 @@
+// Users and tenant databases on Kysely.
+import type { Kysely, Selectable } from 'kysely';
+import type { Role } from '../../core/permissions.js';
+import type { DatabaseRepository, UserChanges, UserRecord, UserRepository, UserStatus } from '../ports.js';
+import type { Schema, UsersTable } from './schema.js';
+import { translateUnique } from './driver-errors.js';
+
+// SQLite names the columns, PostgreSQL the index: both markers identify the same rule.
+const userUniqueRules = {
+  username_key: 'username_taken',
+  email: 'email_taken',
+} as const;
+
+function toRecord(row: Selectable<UsersTable>): UserRecord {
+  return {
+    database: row.database,
+    id: row.id,
+    username: row.username,
+    usernameKey: row.username_key,
+    email: row.email,
+    fullName: row.full_name,
+    role: row.role as Role,
+    privileges: JSON.parse(row.privileges) as string[],
+    status: row.status as UserStatus,
+    banUntil: row.ban_until,
+    flagged: row.flagged === 1,
+    passwordHash: row.password_hash,
+    lastLogin: row.last_login,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toColumns(changes: UserChanges): Partial<UsersTable> {
+  const columns: Partial<UsersTable> = {};
+  if (changes.username !== undefined) columns.username = changes.username;
+  if (changes.usernameKey !== undefined) columns.username_key = changes.usernameKey;
+  if (changes.email !== undefined) columns.email = changes.email;
+  if (changes.fullName !== undefined) columns.full_name = changes.fullName;
+  if (changes.role !== undefined) columns.role = changes.role;
+  if (changes.privileges !== undefined) columns.privileges = JSON.stringify(changes.privileges);
+  if (changes.status !== undefined) columns.status = changes.status;
+  if (changes.banUntil !== undefined) columns.ban_until = changes.banUntil;
+  if (changes.flagged !== undefined) columns.flagged = changes.flagged ? 1 : 0;
+  if (changes.passwordHash !== undefined) columns.password_hash = changes.passwordHash;
+  if (changes.lastLogin !== undefined) columns.last_login = changes.lastLogin;
+  if (changes.updatedAt !== undefined) columns.updated_at = changes.updatedAt;
+  return columns;
+}
+
+export class KyselyUserRepository implements UserRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async insert(user: UserRecord): Promise<void> {
+    await translateUnique(
+      () =>
+        this.db
+          .insertInto('users')
+          .values({
+            database: user.database,
+            id: user.id,
+            username: user.username,
+            username_key: user.usernameKey,
+            email: user.email,
+            full_name: user.fullName,
+            role: user.role,
+            privileges: JSON.stringify(user.privileges),
+            status: user.status,
+            ban_until: user.banUntil,
+            flagged: user.flagged ? 1 : 0,
+            password_hash: user.passwordHash,
+            last_login: user.lastLogin,
+            created_at: user.createdAt,
+            updated_at: user.updatedAt,
+          })
+          .execute(),
+      userUniqueRules,
+    );
+  }
+
+  async findById(database: string, id: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('database', '=', database).where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async findByUsernameKey(database: string, usernameKey: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('database', '=', database).where('username_key', '=', usernameKey).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async findByEmail(database: string, email: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('database', '=', database).where('email', '=', email).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async update(database: string, id: string, changes: UserChanges): Promise<UserRecord | undefined> {
+    const columns = toColumns(changes);
+    if (Object.keys(columns).length > 0) {
+      await translateUnique(
+        () => this.db.updateTable('users').set(columns).where('database', '=', database).where('id', '=', id).execute(),
+        userUniqueRules,
+      );
+    }
+    return this.findById(database, id);
+  }
+
+  async delete(database: string, id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('database', '=', database).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+export class KyselyDatabaseRepository implements DatabaseRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async exists(name: string): Promise<boolean> {
+    const row = await this.db.selectFrom('databases').select('name').where('name', '=', name).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async list(): Promise<string[]> {
+    const rows = await this.db.selectFrom('databases').select('name').orderBy('name').execute();
+    return rows.map((row) => row.name);
+  }
+
+  async create(name: string, createdAt: number): Promise<void> {
+    await translateUnique(() => this.db.insertInto('databases').values({ name, created_at: createdAt }).execute(), {});
+  }
+}

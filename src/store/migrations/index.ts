@@ -1,0 +1,112 @@
+// Ordered schema migrations, written once with Kysely's schema builder so the same steps
+// run on SQLite and PostgreSQL. Add new steps at the end; never edit a released one.
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** What differs between engines, as capabilities rather than `if (dialect === …)` checks. */
+export interface MigrationDialect {
+  /** Adds an auto-incrementing integer primary key column. */
+  identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  identityType: 'integer' | 'bigserial';
+}
+
+export const sqliteMigrationDialect: MigrationDialect = {
+  identityType: 'integer',
+  identityColumn: (c) => c.primaryKey().autoIncrement(),
+};
+
+export const postgresMigrationDialect: MigrationDialect = {
+  identityType: 'bigserial',
+  identityColumn: (c) => c.primaryKey(),
+};
+
+const initial = (dialect: MigrationDialect): Migration => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('databases')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.insertInto('databases').values({ name: 'main', created_at: Date.now() }).execute();
+
+    await db.schema
+      .createTable('users')
+      .addColumn('database', 'text', (c) => c.notNull().references('databases.name').onDelete('cascade'))
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('username_key', 'text', (c) => c.notNull())
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('full_name', 'text')
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('privileges', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('ban_until', 'bigint')
+      .addColumn('flagged', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('last_login', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('users_pk', ['database', 'id'])
+      .execute();
+    await db.schema.createIndex('users_username_key_unique').unique().on('users').columns(['database', 'username_key']).execute();
+    await db.schema.createIndex('users_email_unique').unique().on('users').columns(['database', 'email']).execute();
+
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('database', 'text', (c) => c.notNull().references('databases.name').onDelete('cascade'))
+      .addColumn('token_digest', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('user_name', 'text')
+      .addColumn('active', 'integer', (c) => c.notNull())
+      .addColumn('open_time', 'bigint', (c) => c.notNull())
+      .addColumn('request_time', 'bigint', (c) => c.notNull())
+      .addColumn('close_time', 'bigint')
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('address', 'text')
+      .addColumn('client', 'text')
+      .addColumn('node_id', 'text')
+      .addColumn('user_info', 'text')
+      .addColumn('data', 'text')
+      .addColumn('mfa', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.createIndex('sessions_token_digest_unique').unique().on('sessions').column('token_digest').execute();
+    await db.schema.createIndex('sessions_user').on('sessions').columns(['database', 'user_id', 'active']).execute();
+    await db.schema.createIndex('sessions_open_time').on('sessions').columns(['database', 'open_time']).execute();
+    // The sweeper scans only active sessions, by their hard end and by last activity.
+    await db.schema.createIndex('sessions_active_expiry').on('sessions').columns(['active', 'expires_at']).execute();
+    await db.schema.createIndex('sessions_active_request').on('sessions').columns(['active', 'request_time']).execute();
+
+    await db.schema
+      .createTable('audit_events')
+      .addColumn('id', dialect.identityType, (c) => dialect.identityColumn(c))
+      .addColumn('database', 'text', (c) => c.notNull().references('databases.name').onDelete('cascade'))
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text')
+      .addColumn('target', 'text')
+      .addColumn('address', 'text')
+      .addColumn('node_id', 'text', (c) => c.notNull())
+      .addColumn('details', 'text')
+      .execute();
+    await db.schema.createIndex('audit_events_target').on('audit_events').columns(['database', 'target']).execute();
+    await db.schema.createIndex('audit_events_actor').on('audit_events').columns(['database', 'actor']).execute();
+
+    await db.schema
+      .createTable('service_keys')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('database', 'text', (c) => c.notNull().references('databases.name').onDelete('cascade'))
+      .addColumn('key_digest', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('service_keys_digest_unique').unique().on('service_keys').column('key_digest').execute();
+  },
+});
+
+export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
+  return {
+    getMigrations: async () => ({
+      '0001_initial': initial(dialect),
+    }),
+  };
+}

@@ -1,0 +1,11 @@
+// Chooses the store from configuration: PostgreSQL when DATABASE_URL is set, else the
+// embedded SQLite file in the data directory.
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { openPostgresStore } from './kysely/postgres.js';
+import { openSqliteStore } from './kysely/sqlite.js';
+import type { KyselyStore } from './kysely/store.js';
+
+export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): KyselyStore {
+  return config.databaseUrl ? openPostgresStore(config.databaseUrl) : openSqliteStore(join(config.dataDir, 'gatehouse.db'));
+}

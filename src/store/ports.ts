@@ -1,0 +1,162 @@
+// Storage ports: what the domain needs from persistence, in domain words. Every method is
+// scoped by database (tenant) except the few that are global by nature (token and key
+// digests are unique across the service; the sweeper walks all databases).
+// Times are milliseconds since the epoch; surfaces format them.
+import type { Role } from '../core/permissions.js';
+
+export type UserStatus = 'active' | 'suspended' | 'banned';
+
+export interface UserRecord {
+  database: string;
+  id: string;
+  username: string;
+  /** NFKC + lower case: the form uniqueness and look-ups use. */
+  usernameKey: string;
+  email: string;
+  fullName: string | null;
+  role: Role;
+  privileges: string[];
+  status: UserStatus;
+  banUntil: number | null;
+  flagged: boolean;
+  passwordHash: string;
+  lastLogin: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type UserChanges = Partial<
+  Pick<UserRecord, 'username' | 'usernameKey' | 'email' | 'fullName' | 'role' | 'privileges' | 'status' | 'banUntil' | 'flagged' | 'passwordHash' | 'lastLogin' | 'updatedAt'>
+>;
+
+export interface UserRepository {
+  /** Throws `username_taken` or `email_taken` on a duplicate. */
+  insert(user: UserRecord): Promise<void>;
+  findById(database: string, id: string): Promise<UserRecord | undefined>;
+  findByUsernameKey(database: string, usernameKey: string): Promise<UserRecord | undefined>;
+  findByEmail(database: string, email: string): Promise<UserRecord | undefined>;
+  /** Throws `username_taken` or `email_taken` on a duplicate; undefined when there is no such user. */
+  update(database: string, id: string, changes: UserChanges): Promise<UserRecord | undefined>;
+  delete(database: string, id: string): Promise<boolean>;
+}
+
+export interface SessionRecord {
+  database: string;
+  id: string;
+  tokenDigest: string;
+  userId: string;
+  userName: string | null;
+  active: boolean;
+  openTime: number;
+  requestTime: number;
+  closeTime: number | null;
+  expiresAt: number;
+  address: string | null;
+  client: string | null;
+  /** The client machine id some protocols send (RPC `nodeID`). */
+  nodeId: string | null;
+  user: unknown;
+  data: unknown;
+  mfa: boolean;
+}
+
+export interface SessionFilter {
+  userId?: string;
+  active?: boolean;
+  fromTime?: number;
+  toTime?: number;
+}
+
+/** Identifies a closed session well enough to evict it from caches on every node. */
+export interface ClosedSession {
+  database: string;
+  id: string;
+  tokenDigest: string;
+  userId: string;
+}
+
+export interface ActivityUpdate {
+  database: string;
+  id: string;
+  requestTime: number;
+}
+
+export interface SessionRepository {
+  insert(session: SessionRecord): Promise<void>;
+  findById(database: string, id: string): Promise<SessionRecord | undefined>;
+  /** The hot-path read: one indexed look-up by the token's digest. */
+  findByTokenDigest(tokenDigest: string): Promise<SessionRecord | undefined>;
+  /** Active sessions of a user, oldest first. */
+  listActiveForUser(database: string, userId: string): Promise<SessionRecord[]>;
+  /** Newest first. `total` is computed only when asked. */
+  page(database: string, filter: SessionFilter, skip: number, take: number, withTotal: boolean): Promise<{ items: SessionRecord[]; total: number | null }>;
+  /** Closing keeps the record: active false, close time set, user and data cleared. */
+  close(database: string, ids: readonly string[], closeTime: number): Promise<ClosedSession[]>;
+  closeAllForUser(database: string, userId: string, closeTime: number, exceptId?: string): Promise<ClosedSession[]>;
+  /** Closes sessions past their end or idle since before `idleCutoff`, at most `limit` of them. */
+  closeStale(now: number, idleCutoff: number, limit: number): Promise<ClosedSession[]>;
+  recordActivity(updates: readonly ActivityUpdate[]): Promise<void>;
+  updateData(database: string, id: string, data: unknown, requestTime: number): Promise<SessionRecord | undefined>;
+  delete(database: string, id: string): Promise<SessionRecord | undefined>;
+  deleteAllForUser(database: string, userId: string): Promise<ClosedSession[]>;
+}
+
+export interface AuditEvent {
+  database: string;
+  at: number;
+  type: string;
+  /** Who acted: a user id, `service:<key name>`, `cli`, or null for anonymous. */
+  actor: string | null;
+  /** Whom or what it concerned: usually a user id. */
+  target: string | null;
+  address: string | null;
+  nodeId: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditRepository {
+  append(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  listForTarget(database: string, target: string, limit: number): Promise<AuditEvent[]>;
+  /** Removes every event in which the user is actor or target. */
+  deleteForUser(database: string, userId: string): Promise<void>;
+}
+
+export interface DatabaseRepository {
+  exists(name: string): Promise<boolean>;
+  list(): Promise<string[]>;
+  /** Throws `conflict` when it exists. */
+  create(name: string, createdAt: number): Promise<void>;
+}
+
+export interface ServiceKeyRecord {
+  name: string;
+  database: string;
+  keyDigest: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface ServiceKeyRepository {
+  /** Throws `conflict` when a key with that name exists. */
+  insert(key: ServiceKeyRecord): Promise<void>;
+  findByDigest(keyDigest: string): Promise<ServiceKeyRecord | undefined>;
+  /** Returns the revoked key, or undefined when no active key has that name. */
+  revoke(name: string, revokedAt: number): Promise<ServiceKeyRecord | undefined>;
+}
+
+export interface Repositories {
+  databases: DatabaseRepository;
+  users: UserRepository;
+  sessions: SessionRepository;
+  audit: AuditRepository;
+  serviceKeys: ServiceKeyRepository;
+}
+
+export interface Store extends Repositories {
+  /** Runs `work` in one transaction: all of its writes land, or none. */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

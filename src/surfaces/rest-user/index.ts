@@ -1,0 +1,249 @@
+// The REST user API (SPEC §3): translates HTTP + cookie to catalog operations and back
+// into the {status, data | error} envelope. No business rules live here.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { anonymous, type RequestContext } from '../../core/context.js';
+import { fail, GatehouseError } from '../../core/errors.js';
+import { invoke } from '../../operations/operation.js';
+import { bearerToken, headerValue, requestContext, type HttpDeps } from '../../server/context.js';
+import { fromFastifyError } from '../../server/fastify-errors.js';
+import type { RouteRegistry } from '../../server/route-registry.js';
+import { addRoute, type HttpRoute } from '../http-route.js';
+import { clearedSessionCookie, readCookie, sessionCookie, sessionCookieName } from './cookies.js';
+import { ErrorEnvelope, sendError, sendSuccess, successEnvelope } from './envelope.js';
+import { OwnSessionView, PermissionsView, RegisteredView, SessionIdView, SessionView, UserIdView, UserView, iso, ownSessionView, sessionView, userView } from './views.js';
+
+export interface RestUserDeps extends HttpDeps {
+  registry: RouteRegistry;
+  log: (err: unknown, request: FastifyRequest) => void;
+}
+
+type Credential = { token: string; source: 'cookie' | 'bearer' };
+
+const mutating = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+const updatableFields = ['username', 'email', 'full_name', 'password', 'current_password'] as const;
+
+export const restUserPrefix = '/api/user';
+
+export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
+  const { core } = deps;
+  const { accounts, sessions } = core.catalog;
+
+  const secureCookie = (request: FastifyRequest): boolean =>
+    core.config.cookieSecure === 'auto' ? request.protocol === 'https' : core.config.cookieSecure;
+
+  const credentialOf = (request: FastifyRequest): Credential | undefined => {
+    const bearer = bearerToken(request);
+    if (bearer !== undefined) return { token: bearer, source: 'bearer' };
+    const cookie = readCookie(request.headers.cookie, sessionCookieName);
+    return cookie ? { token: cookie, source: 'cookie' } : undefined;
+  };
+
+  /**
+   * A browser-sent mutation must come from the service's own origin or an allowed one.
+   * Bearer calls are exempt (a browser never attaches them on its own); requests without
+   * an Origin header are not from a browser's cross-site context.
+   */
+  const checkOrigin = (request: FastifyRequest, credential: Credential | undefined): void => {
+    if (!mutating.has(request.method) || credential?.source === 'bearer') return;
+    const origin = headerValue(request, 'origin');
+    if (origin === undefined) return;
+    if (origin === `${request.protocol}://${request.host}` || core.config.allowedOrigins.includes(origin)) return;
+    fail('forbidden', { message: 'The request origin is not allowed.' });
+  };
+
+  const clearCookie = (request: FastifyRequest, reply: FastifyReply) => reply.header('set-cookie', clearedSessionCookie(secureCookie(request)));
+
+  /** Context for a route open to anyone. */
+  const publicContext = async (request: FastifyRequest): Promise<RequestContext> => {
+    checkOrigin(request, credentialOf(request));
+    return requestContext(deps, request, anonymous);
+  };
+
+  /** Context of the signed-in caller; a dead cookie is cleared on the way out. */
+  const signedInContext = async (request: FastifyRequest, reply: FastifyReply): Promise<RequestContext> => {
+    const credential = credentialOf(request);
+    if (credential === undefined) fail('unauthenticated');
+    checkOrigin(request, credential);
+    const ctx = await requestContext(deps, request, anonymous);
+    const auth = await core.authenticator.sessionToken(credential.token, ctx.database);
+    if (auth === undefined) {
+      if (credential.source === 'cookie') clearCookie(request, reply);
+      fail('unauthenticated', { message: 'The session is not valid.' });
+    }
+    return { ...ctx, caller: auth.caller };
+  };
+
+  const tokenOf = (request: FastifyRequest, reply: FastifyReply): Credential => {
+    const credential = credentialOf(request);
+    if (credential === undefined) fail('unauthenticated');
+    checkOrigin(request, credential);
+    // Whatever happens next, a cookie that reached here is spent or dead.
+    if (credential.source === 'cookie') clearCookie(request, reply);
+    return credential;
+  };
+
+  const signedIn: HttpRoute['security'] = ['cookie', 'bearer'];
+  const authErrors = [400, 401, 403, 404, 415, 429];
+
+  const routes: Array<Omit<HttpRoute, 'tag'>> = [
+    {
+      method: 'POST',
+      path: '/register',
+      summary: 'Register an account.',
+      operation: accounts.register.name,
+      body: accounts.register.input,
+      responses: { 201: { description: 'Created', schema: successEnvelope(RegisteredView) } },
+      errorStatuses: [400, 403, 409, 413, 415],
+      handler: async (request, reply) => {
+        const user = await invoke(accounts.register, await publicContext(request), request.body);
+        return sendSuccess(reply, { user_id: user.id, username: user.username, email: user.email, created_at: iso(user.createdAt) }, 201);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/session/create',
+      summary: 'Log in with username (or email) and password; sets the sid cookie.',
+      operation: sessions.login.name,
+      body: sessions.login.input,
+      responses: { 200: { description: 'Logged in; Set-Cookie: sid', schema: successEnvelope(SessionView) } },
+      errorStatuses: [400, 401, 403, 409, 413, 415, 429],
+      handler: async (request, reply) => {
+        const { opened } = await invoke(sessions.login, await publicContext(request), request.body);
+        const maxAge = (opened.session.expiresAt - core.clock.now()) / 1000;
+        reply.header('set-cookie', sessionCookie(opened.token, maxAge, secureCookie(request)));
+        return sendSuccess(reply, sessionView(opened.session));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/session/validate',
+      summary: 'Check the session; an invalid or expired one is revoked and its cookie cleared.',
+      operation: sessions.validate.name,
+      security: signedIn,
+      responses: { 200: { description: 'Valid', schema: successEnvelope(SessionView) } },
+      errorStatuses: [401],
+      handler: async (request, reply) => {
+        const credential = credentialOf(request);
+        if (credential === undefined) fail('unauthenticated');
+        const ctx = await requestContext(deps, request);
+        try {
+          return sendSuccess(reply, sessionView(await invoke(sessions.validate, ctx, { token: credential.token })));
+        } catch (err) {
+          if (credential.source === 'cookie') clearCookie(request, reply);
+          throw err;
+        }
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/session/delete',
+      summary: 'Log out: revoke the session and clear the cookie.',
+      operation: sessions.logout.name,
+      security: signedIn,
+      responses: { 200: { description: 'Revoked', schema: successEnvelope(SessionIdView) } },
+      errorStatuses: [401, 403],
+      handler: async (request, reply) => {
+        const credential = tokenOf(request, reply);
+        const session = await invoke(sessions.logout, await requestContext(deps, request), { token: credential.token });
+        return sendSuccess(reply, { session_id: session.id });
+      },
+    },
+    {
+      method: 'GET',
+      path: '',
+      summary: "The caller's account.",
+      operation: accounts.profile.name,
+      security: signedIn,
+      responses: { 200: { description: 'The account', schema: successEnvelope(UserView) } },
+      errorStatuses: [401, 403],
+      handler: async (request, reply) => sendSuccess(reply, userView(await invoke(accounts.profile, await signedInContext(request, reply), {}))),
+    },
+    {
+      method: 'PATCH',
+      path: '/update',
+      summary: 'Update username, email, full name or password (with current_password), all or nothing. Unknown fields, including role, are ignored.',
+      operation: accounts.update.name,
+      body: accounts.update.input,
+      security: signedIn,
+      responses: { 200: { description: 'The updated account', schema: successEnvelope(UserView) } },
+      errorStatuses: [...authErrors, 409, 413],
+      handler: async (request, reply) => {
+        const ctx = await signedInContext(request, reply);
+        const body = request.body;
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('validation_failed', { message: 'body: Expected a JSON object' });
+        const known = Object.fromEntries(updatableFields.filter((f) => f in body).map((f) => [f, (body as Record<string, unknown>)[f]]));
+        return sendSuccess(reply, userView(await invoke(accounts.update, ctx, known)));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/delete',
+      summary: 'Delete the account with all its sessions and records; needs the password.',
+      operation: accounts.deleteSelf.name,
+      body: accounts.deleteSelf.input,
+      security: signedIn,
+      responses: { 200: { description: 'Deleted', schema: successEnvelope(UserIdView) } },
+      errorStatuses: [...authErrors, 413],
+      handler: async (request, reply) => {
+        const { userId } = await invoke(accounts.deleteSelf, await signedInContext(request, reply), request.body);
+        clearCookie(request, reply);
+        return sendSuccess(reply, { user_id: userId });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/permissions',
+      summary: "The caller's role and effective permissions.",
+      operation: accounts.permissions.name,
+      security: signedIn,
+      responses: { 200: { description: 'Permissions', schema: successEnvelope(PermissionsView) } },
+      errorStatuses: [401],
+      handler: async (request, reply) => sendSuccess(reply, await invoke(accounts.permissions, await signedInContext(request, reply), {})),
+    },
+    {
+      method: 'GET',
+      path: '/sessions',
+      summary: "The caller's active sessions.",
+      operation: sessions.listOwn.name,
+      security: signedIn,
+      responses: { 200: { description: 'Sessions, oldest first', schema: successEnvelope(Type.Array(OwnSessionView)) } },
+      errorStatuses: [401, 403],
+      handler: async (request, reply) => sendSuccess(reply, (await invoke(sessions.listOwn, await signedInContext(request, reply), {})).map(ownSessionView)),
+    },
+    {
+      method: 'DELETE',
+      path: '/sessions/{id}',
+      url: '/sessions/:id',
+      summary: "Revoke one of the caller's sessions.",
+      operation: sessions.revokeOwn.name,
+      security: signedIn,
+      responses: { 200: { description: 'Revoked', schema: successEnvelope(SessionIdView) } },
+      errorStatuses: [401, 403, 404],
+      handler: async (request, reply) => {
+        const ctx = await signedInContext(request, reply);
+        const { id } = request.params as { id: string };
+        const revoked = await invoke(sessions.revokeOwn, ctx, { session_id: id });
+        if (revoked.current) clearCookie(request, reply);
+        return sendSuccess(reply, { session_id: revoked.sessionId });
+      },
+    },
+  ];
+
+  return async (app) => {
+    app.setErrorHandler((err, request, reply) => {
+      const error = fromFastifyError(err);
+      if (error.code === 'internal') deps.log(err, request);
+      return sendError(reply, error);
+    });
+    app.setNotFoundHandler((_request, reply) => sendError(reply, new GatehouseError('not_found', { message: 'No such route.' })));
+    for (const route of routes) {
+      addRoute(app, deps.registry, restUserPrefix, {
+        ...route,
+        tag: 'REST user API',
+        errorSchema: ErrorEnvelope,
+        headers: [{ name: 'X-Database', description: 'Tenant database (default main)' }],
+      });
+    }
+  };
+}

@@ -1,0 +1,29 @@
+// Real backing services for integration tests. Outside CI a missing service skips the
+// test with a reason; with CI=true it fails, because a skipped integration test in CI
+// is a hole.
+import pg from 'pg';
+
+export const inCI = process.env.CI === 'true';
+export const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A fresh, empty PostgreSQL database for one test file; dropped by the returned cleanup. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skip: string }> {
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  try {
+    await admin.connect();
+  } catch (err) {
+    if (inCI) throw new Error(`PostgreSQL is required in CI (${postgresUrl}): ${(err as Error).message}`);
+    return { skip: `PostgreSQL not reachable at ${postgresUrl}` };
+  }
+  const name = `gatehouse_test_${process.pid}_${Date.now()}`;
+  await admin.query(`create database ${name}`);
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
