@@ -1,0 +1,47 @@
+// The README's curl session must work exactly as written: each command is run with curl
+// against a live server (only the host:port is pointed at the test server).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp } from '../support/harness.js';
+
+const run = promisify(execFile);
+
+function readmeCurlSession(): string[] {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.split('## Try it with curl')[1];
+  assert.ok(section, 'README has a "Try it with curl" section');
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  // Join continuation lines; one command per entry.
+  return block.replace(/\\\n\s*/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
+}
+
+test('the README curl session works as written', async () => {
+  const app = await startApp();
+  const cwd = mkdtempSync(join(tmpdir(), 'gatehouse-readme-'));
+  try {
+    const commands = readmeCurlSession();
+    assert.ok(commands.length >= 9, 'register, log in, validate, profile, update, permissions, sessions, log out, log in, delete');
+    const host = app.url.replace('http://', '');
+    const outputs: Array<{ command: string; body: { status: string; data: any } }> = [];
+    for (const command of commands) {
+      // Asynchronous on purpose: the server answering curl runs in this process.
+      const { stdout } = await run('bash', ['-c', command.replaceAll('localhost:8080', host)], { cwd, encoding: 'utf8', timeout: 10_000 });
+      outputs.push({ command, body: JSON.parse(stdout) });
+    }
+    for (const { command, body } of outputs) assert.equal(body.status, 'success', `${command} → ${JSON.stringify(body)}`);
+    const [registered, , , profile, updated] = outputs.map((o) => o.body.data);
+    assert.equal(registered.username, 'alice');
+    assert.equal(profile.user_id, registered.user_id);
+    assert.equal(updated.full_name, 'Alice Liddell');
+    // The last command deleted the account: the name is free again.
+    assert.equal(await app.core.store.users.findById('main', registered.user_id), undefined);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+    await app.close();
+  }
+});
