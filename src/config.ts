@@ -56,12 +56,17 @@ type Env = Record<string, string | undefined>;
 const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const sizeUnits: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
+// Node's timers treat a longer delay as 1 ms, so timer periods are capped here (about 24 days).
+const maxTimerMs = 2 ** 31 - 1;
+
 /** `90s`, `30m`, `3h`: a bare number is refused because its unit would be a guess. */
-export function parseDuration(variable: string, text: string): number {
+export function parseDuration(variable: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
   if (!match) throw new ConfigError(variable, `"${text}" is not a duration (a whole number with ms, s, m, h or d, e.g. 30m)`);
   const ms = Number(match[1]) * durationUnits[match[2]!]!;
   if (ms <= 0) throw new ConfigError(variable, 'must be greater than zero');
+  // Times are epoch milliseconds in integer columns: an unsafe integer would be stored wrong.
+  if (!Number.isSafeInteger(ms) || ms > max) throw new ConfigError(variable, `must be at most ${max} ms`);
   return ms;
 }
 
@@ -169,8 +174,8 @@ export function loadConfig(env: Env = process.env): Config {
       limitPerUser: parseInteger('SESSION_LIMIT_PER_USER', get('SESSION_LIMIT_PER_USER') ?? '1', 0, 1_000_000),
       limitPolicy,
       cacheSize: parseInteger('SESSION_CACHE_SIZE', get('SESSION_CACHE_SIZE') ?? '100000', 0, 10_000_000),
-      activityFlushMs: parseDuration('SESSION_ACTIVITY_FLUSH', get('SESSION_ACTIVITY_FLUSH') ?? '1s'),
-      sweepIntervalMs: parseDuration('SESSION_SWEEP_INTERVAL', get('SESSION_SWEEP_INTERVAL') ?? '30s'),
+      activityFlushMs: parseDuration('SESSION_ACTIVITY_FLUSH', get('SESSION_ACTIVITY_FLUSH') ?? '1s', maxTimerMs),
+      sweepIntervalMs: parseDuration('SESSION_SWEEP_INTERVAL', get('SESSION_SWEEP_INTERVAL') ?? '30s', maxTimerMs),
       dataLimitBytes: parseSize('SESSION_DATA_LIMIT', get('SESSION_DATA_LIMIT') ?? '64kb'),
     },
     token: { defaultTtlMs: tokenDefault, maxTtlMs: tokenMax },

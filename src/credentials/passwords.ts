@@ -19,12 +19,15 @@ export class PasswordHasher {
   private readonly limiter: ConcurrencyLimiter;
   private readonly options;
   private readonly paramsTag: string;
-  private dummyHash: Promise<string> | undefined;
+  private readonly dummyHash: Promise<string>;
 
   constructor(params: PasswordHashParams, concurrency: number) {
     this.limiter = new ConcurrencyLimiter(concurrency);
     this.options = { algorithm: ARGON2ID, memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism };
     this.paramsTag = `$argon2id$v=19$m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}$`;
+    // Made up front so that the first unknown-user login costs the same as every later one.
+    this.dummyHash = hash('gatehouse dummy password', this.options);
+    this.dummyHash.catch(() => undefined); // surfaced by verifyUnknownUser if it ever fails
   }
 
   /** Hashes waiting for a free slot; exposed for metrics. */
@@ -43,7 +46,6 @@ export class PasswordHasher {
 
   /** Spends the same work as a real verification and always fails. */
   async verifyUnknownUser(password: string): Promise<PasswordCheck> {
-    this.dummyHash ??= hash('gatehouse dummy password', this.options);
     await this.verify(await this.dummyHash, password);
     return { ok: false, needsRehash: false };
   }

@@ -82,6 +82,11 @@ export interface ActivityUpdate {
 }
 
 export interface SessionRepository {
+  /**
+   * Within a transaction: serialises this user's session-limit checks across connections
+   * and nodes until the transaction ends.
+   */
+  lockUser(database: string, userId: string): Promise<void>;
   insert(session: SessionRecord): Promise<void>;
   findById(database: string, id: string): Promise<SessionRecord | undefined>;
   /** The hot-path read: one indexed look-up by the token's digest. */

@@ -4,6 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ActivityUpdate, ClosedSession, SessionFilter, SessionRecord, SessionRepository } from '../ports.js';
 import type { Schema, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
+import type { Engine } from './engine.js';
 
 // Large id lists are split so no statement exceeds an engine's bound-parameter limit.
 const idChunk = 500;
@@ -38,7 +39,14 @@ const toClosed = (row: Pick<SessionsTable, (typeof closedColumns)[number]>): Clo
 });
 
 export class KyselySessionRepository implements SessionRepository {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly engine: Engine,
+  ) {}
+
+  lockUser(database: string, userId: string): Promise<void> {
+    return this.engine.lockUser(this.db, database, userId);
+  }
 
   async insert(session: SessionRecord): Promise<void> {
     await this.db

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { sqliteMigrationDialect } from '../migrations/index.js';
+import { sqliteEngine } from './engine.js';
 import type { Schema } from './schema.js';
 import { KyselyStore } from './store.js';
 
@@ -19,5 +19,5 @@ export function openSqliteStore(file: string): KyselyStore {
   // The CLI and the service may write at the same moment: wait instead of failing.
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
-  return new KyselyStore(db, sqliteMigrationDialect);
+  return new KyselyStore(db, sqliteEngine);
 }

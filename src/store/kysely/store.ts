@@ -2,17 +2,18 @@
 // migration capabilities) are chosen by the factories in sqlite.ts and postgres.ts.
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { Repositories, Store } from '../ports.js';
-import { migrationProvider, type MigrationDialect } from '../migrations/index.js';
+import { migrationProvider } from '../migrations/index.js';
+import type { Engine } from './engine.js';
 import type { Schema } from './schema.js';
 import { KyselyDatabaseRepository, KyselyUserRepository } from './users.js';
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyAuditRepository, KyselyServiceKeyRepository } from './audit.js';
 
-function repositories(db: Kysely<Schema>): Repositories {
+function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
   return {
     databases: new KyselyDatabaseRepository(db),
     users: new KyselyUserRepository(db),
-    sessions: new KyselySessionRepository(db),
+    sessions: new KyselySessionRepository(db, engine),
     audit: new KyselyAuditRepository(db),
     serviceKeys: new KyselyServiceKeyRepository(db),
   };
@@ -27,9 +28,9 @@ export class KyselyStore implements Store {
 
   constructor(
     private readonly db: Kysely<Schema>,
-    private readonly dialect: MigrationDialect,
+    private readonly engine: Engine,
   ) {
-    const repos = repositories(db);
+    const repos = repositories(db, engine);
     this.databases = repos.databases;
     this.users = repos.users;
     this.sessions = repos.sessions;
@@ -39,14 +40,14 @@ export class KyselyStore implements Store {
 
   /** Applies pending migrations; returns the names applied. */
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.engine.migration) });
     const { error, results } = await migrator.migrateToLatest();
     if (error) throw error;
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(repositories(trx)));
+    return this.db.transaction().execute((trx) => work(repositories(trx, this.engine)));
   }
 
   async ping(): Promise<void> {
