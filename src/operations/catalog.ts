@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/log.js';
 import { accountOperations } from '../accounts/operations.js';
 import type { AccountService } from '../accounts/service.js';
 import { sessionOperations } from '../sessions/operations.js';
+import { sessionServiceOperations } from '../sessions/service-operations.js';
 import type { SessionService } from '../sessions/service.js';
 import type { Operation } from './operation.js';
 
@@ -18,6 +19,7 @@ export function createCatalog(deps: CatalogDependencies) {
   return {
     accounts: accountOperations(deps.accounts),
     sessions: sessionOperations(deps.sessions, deps.accounts, deps.audit),
+    sessionsService: sessionServiceOperations(deps.sessions, deps.audit),
   };
 }
 

@@ -9,13 +9,19 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Core } from '../app.js';
 import { GatehouseError } from '../core/errors.js';
 import { DatabaseDirectory } from '../tenancy/databases.js';
-import { restUserSurface } from '../surfaces/rest-user/index.js';
+import { restUserPrefix, restUserSurface } from '../surfaces/rest-user/index.js';
+import { sendError } from '../surfaces/rest-user/envelope.js';
+import { sessionsServiceSurface } from '../surfaces/sessions-service/index.js';
+import { sendError as sendServiceError } from '../surfaces/sessions-service/errors.js';
 import { correlationIdOf } from './correlation.js';
 import { fromFastifyError } from './fastify-errors.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RouteRegistry } from './route-registry.js';
+
+/** The sessions service answers under both paths its clients know. */
+const sessionsServicePrefixes = ['/sessions', '/v1/sessions'];
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -36,9 +42,22 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
     genReqId: correlationIdOf,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // The router's own errors (a malformed %-escape, an over-long path parameter) skip every
+    // hook and error handler: without this they would answer in Fastify's shape.
+    frameworkErrors: (err, request, reply) => answerRouterError(err, request, reply),
   });
   // Only JSON bodies are accepted: anything else is 415 (Fastify would also take text/plain).
   app.removeContentTypeParser('text/plain');
+  // Many HTTP clients send `Content-Type: application/json` on every request, also with no
+  // body (a DELETE logout, say): an empty body is treated as no body rather than bad JSON.
+  // Anything non-empty goes through Fastify's parser with its prototype-poisoning guards.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    return parseJson(request, text, done);
+  });
 
   const registry = new RouteRegistry();
   const directory = new DatabaseDirectory(core.store.databases);
@@ -81,6 +100,19 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
     return sendPlain(reply, error);
   });
   app.setNotFoundHandler((_request, reply) => sendPlain(reply, new GatehouseError('not_found', { message: 'No such route.' })));
+  // Router errors (see frameworkErrors): no hook has run, so the headers they would add are
+  // set here, and the answer takes the envelope of the surface the path is under.
+  const answerRouterError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const code = (err as { code?: string }).code;
+    const badPath = code === 'FST_ERR_BAD_URL' || code === 'FST_ERR_MAX_PARAM_LENGTH';
+    const error = badPath ? new GatehouseError('validation_failed', { message: 'The request path is not valid.', cause: err }) : new GatehouseError('internal', { cause: err });
+    if (error.code === 'internal') logInternal(err, request);
+    reply.header('x-node-id', config.nodeId).header('x-correlation-id', request.id).header('server-timing', 'app;dur=0');
+    metrics.observe(request.method, 'unmatched', error.status, 0);
+    if (request.url.startsWith(`${restUserPrefix}/`)) return sendError(reply, error);
+    if (sessionsServicePrefixes.some((prefix) => request.url.startsWith(`${prefix}/`))) return sendServiceError(reply, error);
+    return sendPlain(reply, error);
+  };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -98,6 +130,9 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
   });
 
   await app.register(restUserSurface({ core, directory, registry, log: logInternal }), { prefix: '/api/user' });
+  for (const prefix of sessionsServicePrefixes) {
+    await app.register(sessionsServiceSurface({ core, directory, registry, log: logInternal }), { prefix });
+  }
 
   // Surfaces are registered: the document can be built from what they declared.
   const document = buildOpenApi(registry, packageVersion);

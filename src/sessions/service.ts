@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { fail } from '../core/errors.js';
 import { digestSecret, newId, newSecret } from '../core/ids.js';
 import type { Bus } from '../bus/ports.js';
-import type { ClosedSession, Repositories, SessionRecord, Store } from '../store/ports.js';
+import type { ClosedSession, Repositories, SessionFilter, SessionRecord, Store, UserRecord } from '../store/ports.js';
 import { ActivityRecorder } from './activity.js';
 import { SessionCache } from './cache.js';
 
@@ -15,6 +15,8 @@ export interface SessionRules {
   idleTtlMs: number;
   limitPerUser: number;
   limitPolicy: SessionLimitPolicy;
+  /** The most JSON bytes a session's `data` (or `user`) may hold. */
+  dataLimitBytes: number;
 }
 
 export interface OpenSessionRequest {
@@ -105,6 +107,7 @@ export class SessionService {
   private async makeRoom(tx: Repositories, database: string, userId: string, now: number): Promise<ClosedSession[]> {
     const { limitPerUser, limitPolicy } = this.rules;
     if (limitPerUser === 0) return [];
+    await tx.sessions.lockUser(database, userId);
     const active = await tx.sessions.listActiveForUser(database, userId);
     const stale = active.filter((s) => !this.isLive(s, now));
     const live = active.filter((s) => this.isLive(s, now));
@@ -197,5 +200,61 @@ export class SessionService {
       total += closed.length;
       if (closed.length < batchSize) return total;
     }
+  }
+
+  // The sessions service surface (SPEC §4) reads and edits session records by id.
+
+  get dataLimitBytes(): number {
+    return this.rules.dataLimitBytes;
+  }
+
+  /**
+   * A session as clients are told about it: unflushed activity applied, and one that ran
+   * out but awaits the sweeper shown closed (at the moment it ran out), as the sweeper
+   * will leave it — so no client ever sees a dead session reported live.
+   */
+  reported(session: SessionRecord, now = this.clock.now()): SessionRecord {
+    const requestTime = this.lastActivity(session);
+    if (!session.active || this.isLive(session, now)) return { ...session, requestTime };
+    const endedAt = Math.min(session.expiresAt, requestTime + this.rules.idleTtlMs);
+    return { ...session, requestTime, active: false, closeTime: endedAt, user: null, data: null };
+  }
+
+  /**
+   * One page of a database's sessions, newest first. Filtering on `active` first closes what
+   * has run out, so that the store's filter, the count and the reported state agree.
+   */
+  async page(database: string, filter: SessionFilter, skip: number, take: number, withTotal: boolean): Promise<{ items: SessionRecord[]; total: number | null }> {
+    if (filter.active !== undefined) await this.sweep();
+    const page = await this.store.sessions.page(database, filter, skip, take, withTotal);
+    const now = this.clock.now();
+    return { items: page.items.map((s) => this.reported(s, now)), total: page.total };
+  }
+
+  /** Replaces a live session's data; storing counts as activity. A closed session is a conflict. */
+  async storeData(database: string, id: string, data: unknown): Promise<SessionRecord> {
+    const now = this.clock.now();
+    const stored = await this.store.transaction(async (tx) => {
+      const session = (await tx.sessions.findById(database, id)) ?? fail('not_found', { message: 'No session with this id.' });
+      if (!this.isLive(session, now)) fail('conflict', { message: 'The session is closed; its data can no longer change.' });
+      return (await tx.sessions.updateData(database, id, data, now)) ?? fail('not_found', { message: 'No session with this id.' });
+    });
+    // The in-memory time is what idle checks read first (see lastActivity).
+    this.activity.touch(database, id, now);
+    return this.reported(stored, now);
+  }
+
+  /** Removes a session record for good; if it was live it stops working on every node at once. */
+  async delete(database: string, id: string): Promise<SessionRecord | undefined> {
+    const deleted = await this.store.sessions.delete(database, id);
+    if (deleted === undefined) return undefined;
+    const asItWas = this.reported(deleted); // before afterClose forgets its activity
+    await this.afterClose([{ database, id, tokenDigest: deleted.tokenDigest, userId: deleted.userId }]);
+    return asItWas;
+  }
+
+  /** The local user a session would belong to; undefined for an external user id. */
+  localUser(database: string, userId: string): Promise<UserRecord | undefined> {
+    return this.store.users.findById(database, userId);
   }
 }

@@ -22,6 +22,7 @@ type Credential = { token: string; source: 'cookie' | 'bearer' };
 
 const mutating = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 const updatableFields = ['username', 'email', 'full_name', 'password', 'current_password'] as const;
+const jsonMediaType = /^application\/json\s*(?:;|$)/i;
 
 export const restUserPrefix = '/api/user';
 
@@ -74,6 +75,14 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
     return { ...ctx, caller: auth.caller };
   };
 
+  /**
+   * The credential is the whole input of validate and logout: one the operation refuses as
+   * malformed (say, over-long) is an invalid session to the client, not a bad `token` field
+   * it never sent.
+   */
+  const asCredentialError = (err: unknown): unknown =>
+    err instanceof GatehouseError && err.code === 'validation_failed' ? new GatehouseError('unauthenticated', { message: 'The session is not valid.' }) : err;
+
   const tokenOf = (request: FastifyRequest, reply: FastifyReply): Credential => {
     const credential = credentialOf(request);
     if (credential === undefined) fail('unauthenticated');
@@ -81,6 +90,24 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
     // Whatever happens next, a cookie that reached here is spent or dead.
     if (credential.source === 'cookie') clearCookie(request, reply);
     return credential;
+  };
+
+  /**
+   * A route without a body schema takes no body (an empty object aside): its operation's
+   * input is built from the cookie and path, so anything sent would be silently dropped.
+   * Fastify parses DELETE bodies but never reads GET ones, so a GET body is judged unread.
+   */
+  const refuseBody = (request: FastifyRequest): void => {
+    const { body } = request;
+    const noBody = 'body: This route takes no body.';
+    if (body !== undefined) {
+      if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0) return;
+      fail('validation_failed', { message: noBody });
+    }
+    const sent = Number(headerValue(request, 'content-length') ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+    if (!sent) return;
+    if (!jsonMediaType.test(headerValue(request, 'content-type') ?? '')) fail('unsupported_media_type');
+    fail('validation_failed', { message: noBody });
   };
 
   const signedIn: HttpRoute['security'] = ['cookie', 'bearer'];
@@ -131,7 +158,7 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
           return sendSuccess(reply, sessionView(await invoke(sessions.validate, ctx, { token: credential.token })));
         } catch (err) {
           if (credential.source === 'cookie') clearCookie(request, reply);
-          throw err;
+          throw asCredentialError(err);
         }
       },
     },
@@ -145,7 +172,10 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
       errorStatuses: [401, 403],
       handler: async (request, reply) => {
         const credential = tokenOf(request, reply);
-        const session = await invoke(sessions.logout, await requestContext(deps, request), { token: credential.token });
+        const ctx = await requestContext(deps, request);
+        const session = await invoke(sessions.logout, ctx, { token: credential.token }).catch((err: unknown) => {
+          throw asCredentialError(err);
+        });
         return sendSuccess(reply, { session_id: session.id });
       },
     },
@@ -238,8 +268,17 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
     });
     app.setNotFoundHandler((_request, reply) => sendError(reply, new GatehouseError('not_found', { message: 'No such route.' })));
     for (const route of routes) {
+      const { handler } = route;
       addRoute(app, deps.registry, restUserPrefix, {
         ...route,
+        // A route without a body also answers 400 and 415 for one sent anyway.
+        errorStatuses: route.body ? route.errorStatuses : [...new Set([400, ...(route.errorStatuses ?? []), 415])].sort((a, b) => a - b),
+        handler: route.body
+          ? handler
+          : async (request, reply) => {
+              refuseBody(request);
+              return handler(request, reply);
+            },
         tag: 'REST user API',
         errorSchema: ErrorEnvelope,
         headers: [{ name: 'X-Database', description: 'Tenant database (default main)' }],

@@ -1,0 +1,63 @@
+// Who may call the sessions service: the bearer credential is tried against each checker in
+// turn and the first that recognises it names the caller. Accepting another kind of
+// credential (administrator access tokens) is one more entry in `credentialCheckers`.
+// Every refusal is audited without the credential itself.
+import type { FastifyRequest } from 'fastify';
+import type { Core } from '../../app.js';
+import type { Access } from '../../operations/operation.js';
+import { authorize } from '../../operations/operation.js';
+import type { Caller, RequestContext } from '../../core/context.js';
+import { fail, GatehouseError } from '../../core/errors.js';
+import { bearerToken, requestContext, type HttpDeps } from '../../server/context.js';
+
+/** Recognises a credential valid in `database`, or returns undefined. */
+export type CredentialChecker = (credential: string, database: string) => Promise<Caller | undefined>;
+
+export function credentialCheckers(core: Core): CredentialChecker[] {
+  return [
+    (key, database) => core.authenticator.serviceKey(key, database),
+    // A signed-in user's session token; only an administrator's passes authorization.
+    async (token, database) => (await core.authenticator.sessionToken(token, database))?.caller,
+  ];
+}
+
+type Rejection = 'missing' | 'unknown' | 'forbidden';
+
+/**
+ * The context of an authorized call. A database named in X-Database that does not exist
+ * holds no credentials, so naming one is `unauthenticated` too (and nothing is recorded:
+ * there is no database to record it in).
+ */
+export async function authorizedContext(
+  deps: HttpDeps,
+  checkers: readonly CredentialChecker[],
+  request: FastifyRequest,
+  operation: { name: string; access: Access },
+): Promise<RequestContext> {
+  let ctx: RequestContext;
+  try {
+    ctx = await requestContext(deps, request);
+  } catch (err) {
+    if (err instanceof GatehouseError && err.code === 'not_found') fail('unauthenticated');
+    throw err;
+  }
+  const rejected = async (reason: Rejection, caller: Caller = ctx.caller): Promise<never> => {
+    await deps.core.audit.record({ ...ctx, caller }, 'service_key.rejected', { details: { operation: operation.name, reason } });
+    fail(reason === 'forbidden' ? 'forbidden' : 'unauthenticated');
+  };
+
+  const credential = bearerToken(request);
+  if (credential === undefined) return rejected('missing');
+  let caller: Caller | undefined;
+  for (const check of checkers) {
+    caller = await check(credential, ctx.database);
+    if (caller !== undefined) break;
+  }
+  if (caller === undefined) return rejected('unknown');
+  try {
+    authorize(operation.access, caller);
+  } catch {
+    return rejected('forbidden', caller);
+  }
+  return { ...ctx, caller };
+}

@@ -1,0 +1,130 @@
+// The sessions microservice surface (SPEC §4): `POST <prefix>/<operation>` with a JSON body,
+// answered with SessionV1 / DataPage / null, or the standard error description. Registered
+// under /sessions and /v1/sessions; both are the same plugin. No business rules live here.
+import type { TSchema } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { RequestContext } from '../../core/context.js';
+import { GatehouseError } from '../../core/errors.js';
+import { invoke, type Operation } from '../../operations/operation.js';
+import type { HttpDeps } from '../../server/context.js';
+import { fromFastifyError } from '../../server/fastify-errors.js';
+import type { RouteRegistry } from '../../server/route-registry.js';
+import { addRoute } from '../http-route.js';
+import { authorizedContext, credentialCheckers } from './credentials.js';
+import { ErrorDescription, sendError } from './errors.js';
+import { bodyObject, operationInput } from './requests.js';
+import { DataPage, NullableSessionV1, SessionV1, dataPage, sessionV1, sessionV1OrNull } from './views.js';
+
+export interface SessionsServiceDeps extends HttpDeps {
+  registry: RouteRegistry;
+  log: (err: unknown, request: FastifyRequest) => void;
+}
+
+interface ServiceRoute<S extends TSchema, R> {
+  operation: Operation<S, R>;
+  wireName: keyof typeof operationInput;
+  summary: string;
+  response: { description: string; schema: TSchema };
+  view: (result: R) => unknown;
+  errorStatuses: number[];
+}
+
+// Every route can meet these: bad input or headers, credentials, body size and media type.
+const commonErrors = [400, 401, 403, 413, 415];
+
+export function sessionsServiceSurface(deps: SessionsServiceDeps): FastifyPluginAsync {
+  const ops = deps.core.catalog.sessionsService;
+  const checkers = credentialCheckers(deps.core);
+  // Binds each operation to its view here, where their types still match.
+  const route = <S extends TSchema, R>({ view, ...r }: ServiceRoute<S, R>) => ({
+    ...r,
+    respond: async (ctx: RequestContext, input: unknown) => view(await invoke(r.operation, ctx, input)),
+  });
+
+  const routes = [
+    route({
+      operation: ops.getSessions,
+      wireName: 'get_sessions',
+      summary: 'Sessions of this database, newest first; filter by user_id, active and an open_time range; page with skip/take (take clamped to 1000).',
+      response: { description: 'DataPage<SessionV1>', schema: DataPage(SessionV1) },
+      view: dataPage,
+      errorStatuses: commonErrors,
+    }),
+    route({
+      operation: ops.getSessionById,
+      wireName: 'get_session_by_id',
+      summary: 'One session by id, or null.',
+      response: { description: 'SessionV1 or null', schema: NullableSessionV1 },
+      view: sessionV1OrNull,
+      errorStatuses: commonErrors,
+    }),
+    route({
+      operation: ops.openSession,
+      wireName: 'open_session',
+      summary: 'Open a session for a local user or an external user id; the per-user limit applies.',
+      response: { description: 'The new SessionV1', schema: SessionV1 },
+      view: sessionV1,
+      errorStatuses: [...commonErrors, 409],
+    }),
+    route({
+      operation: ops.storeSessionData,
+      wireName: 'store_session_data',
+      summary: 'Replace the data of an open session (at most SESSION_DATA_LIMIT bytes of JSON) and update request_time.',
+      response: { description: 'The updated SessionV1', schema: SessionV1 },
+      view: sessionV1,
+      errorStatuses: [...commonErrors, 404, 409],
+    }),
+    route({
+      operation: ops.closeSession,
+      wireName: 'close_session',
+      summary: 'Close a session: active false, close_time set, user and data cleared; the record stays.',
+      response: { description: 'The closed SessionV1', schema: SessionV1 },
+      view: sessionV1,
+      errorStatuses: [...commonErrors, 404],
+    }),
+    route({
+      operation: ops.deleteSessionById,
+      wireName: 'delete_session_by_id',
+      summary: 'Delete a session record, or null when there is none.',
+      response: { description: 'The deleted SessionV1 or null', schema: NullableSessionV1 },
+      view: sessionV1OrNull,
+      errorStatuses: commonErrors,
+    }),
+  ];
+
+  return async (app) => {
+    app.setErrorHandler((err, request, reply) => {
+      const error = fromFastifyError(err);
+      if (error.code === 'internal') deps.log(err, request);
+      return sendError(reply, error);
+    });
+    app.setNotFoundHandler((_request, reply) =>
+      sendError(reply, new GatehouseError('not_found', { message: `No such operation; use POST ${app.prefix}/<operation>.` })),
+    );
+
+    for (const r of routes) {
+      addRoute(app, deps.registry, app.prefix, {
+        method: 'POST',
+        path: `/${r.wireName}`,
+        tag: 'Sessions service',
+        summary: `${r.summary} Fields not named here are ignored.`,
+        operation: r.operation.name,
+        body: r.operation.input,
+        responses: { 200: r.response },
+        errorSchema: ErrorDescription,
+        errorStatuses: r.errorStatuses,
+        security: ['serviceKey', 'bearer'],
+        headers: [
+          { name: 'X-Database', description: 'Tenant database (default main); a service key acts only in its own' },
+          { name: 'X-Correlation-Id', description: 'Echoed in the response header and in error descriptions (or use ?correlation_id=)' },
+        ],
+        handler: async (request, reply) => {
+          const ctx = await authorizedContext(deps, checkers, request, r.operation);
+          const body = await r.respond(ctx, operationInput[r.wireName](bodyObject(request.body)));
+          // JSON `null` is a body of its own: Fastify would send an empty one for null.
+          return body === null ? reply.type('application/json').send('null') : reply.send(body);
+        },
+      });
+    }
+  };
+}
