@@ -98,7 +98,10 @@ export interface SessionRepository {
   /** Closing keeps the record: active false, close time set, user and data cleared. */
   close(database: string, ids: readonly string[], closeTime: number): Promise<ClosedSession[]>;
   closeAllForUser(database: string, userId: string, closeTime: number, exceptId?: string): Promise<ClosedSession[]>;
-  /** Closes sessions past their end or idle since before `idleCutoff`, at most `limit` of them. */
+  /**
+   * Closes sessions past their end or idle since before `idleCutoff`, at most `limit` of them,
+   * each with the close time at which it ran out.
+   */
   closeStale(now: number, idleCutoff: number, limit: number): Promise<ClosedSession[]>;
   recordActivity(updates: readonly ActivityUpdate[]): Promise<void>;
   updateData(database: string, id: string, data: unknown, requestTime: number): Promise<SessionRecord | undefined>;

@@ -117,18 +117,19 @@ export function sessionConformance(current: () => KyselyStore): void {
       assert.deepEqual(await store.sessions.closeAllForUser('main', 'u1', T0 + 3 * MIN), []);
     });
 
-    test('closeStale closes expired sessions (at their end) and idle ones (at the cutoff), in every database', async () => {
+    test('closeStale closes expired sessions (at their end) and idle ones (when they went idle), in every database', async () => {
       const now = T0 + 60 * MIN;
       const cutoff = now - 30 * MIN;
-      const expired = aSession('main', { expiresAt: now, requestTime: now - MIN });
-      const idle = aSession('other', { requestTime: cutoff });
+      const expired = aSession('main', { expiresAt: now - 2 * MIN, requestTime: now - 3 * MIN });
+      const idle = aSession('other', { requestTime: cutoff - 5 * MIN });
       const live = aSession('main', { expiresAt: now + 1, requestTime: cutoff + 1 });
       const closedAlready = aSession('main', { active: false, closeTime: T0, expiresAt: T0 });
       for (const s of [expired, idle, live, closedAlready]) await store.sessions.insert(s);
       const closed = await store.sessions.closeStale(now, cutoff, 100);
       assert.deepEqual(sorted(ids(closed)), sorted([expired.id, idle.id]));
       assert.equal(closed.find((c) => c.id === idle.id)?.database, 'other');
-      assert.deepEqual(await store.sessions.findById('other', idle.id), { ...idle, active: false, closeTime: now, user: null, data: null });
+      assert.deepEqual(await store.sessions.findById('other', idle.id), { ...idle, active: false, closeTime: now - 5 * MIN, user: null, data: null });
+      assert.equal((await store.sessions.findById('main', expired.id))?.closeTime, now - 2 * MIN);
       assert.equal((await store.sessions.findById('main', live.id))?.active, true);
       assert.equal((await store.sessions.findById('main', closedAlready.id))?.closeTime, T0);
     });

@@ -1,6 +1,6 @@
 // Sessions on Kysely. Closing keeps the row (active 0, close time, user and data cleared)
 // so that the sessions service can still report it; deleting removes it.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ActivityUpdate, ClosedSession, SessionFilter, SessionRecord, SessionRepository } from '../ports.js';
 import type { Schema, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
@@ -150,10 +150,22 @@ export class KyselySessionRepository implements SessionRepository {
       .where((eb) => eb.or([eb('expires_at', '<=', now), eb('request_time', '<=', idleCutoff)]))
       .limit(limit)
       .execute();
+    if (stale.length === 0) return [];
+    // Recorded as closed when it actually ran out (its end, or its last use plus the idle
+    // timeout), not when the sweep happened to notice: reports stay the same after a sweep.
+    const idleMs = now - idleCutoff;
+    const ranOut = sql<number>`case when expires_at < request_time + ${idleMs} then expires_at else request_time + ${idleMs} end`;
     const closed: ClosedSession[] = [];
-    const byDatabase = new Map<string, string[]>();
-    for (const row of stale) byDatabase.set(row.database, [...(byDatabase.get(row.database) ?? []), row.id]);
-    for (const [database, ids] of byDatabase) closed.push(...(await this.close(database, ids, now)));
+    for (let i = 0; i < stale.length; i += idChunk) {
+      const rows = await this.db
+        .updateTable('sessions')
+        .set({ active: 0, close_time: ranOut, user_info: null, data: null })
+        .where('id', 'in', stale.slice(i, i + idChunk).map((row) => row.id))
+        .where('active', '=', 1)
+        .returning(closedColumns)
+        .execute();
+      closed.push(...rows.map(toClosed));
+    }
     return closed;
   }
 
