@@ -65,24 +65,29 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
   const logRequests = logger.isLevelEnabled('debug');
   const logInternal = (err: unknown, request: FastifyRequest) => request.log.error({ err, correlation_id: request.id }, 'internal error');
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks run on every request, validation included: callback style, so none of them
+  // allocates a promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-node-id', config.nodeId);
     reply.header('x-correlation-id', request.id);
     // A body without a Content-Type is not JSON; Fastify would otherwise ignore it.
-    if (request.headers['content-type'] === undefined && (Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined)) {
-      throw new GatehouseError('unsupported_media_type');
+    const headers = request.headers;
+    if (headers['content-type'] === undefined && (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined)) {
+      return done(new GatehouseError('unsupported_media_type'));
     }
+    done();
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     if (logRequests) {
       request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     }
+    done();
   });
 
   if (config.allowedOrigins.length > 0) {

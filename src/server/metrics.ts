@@ -30,8 +30,18 @@ export class Metrics {
     gauge('gatehouse_password_hash_queue', 'Password hashes waiting for a free slot.', () => core.passwords.queued);
   }
 
+  // Label children are looked up once per route and status and kept: prom-client would
+  // otherwise build and hash a label key on every request.
+  private readonly children = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<'method' | 'route'> }>();
+
   observe(method: string, route: string, status: number, seconds: number): void {
-    this.requests.inc({ method, route, status: String(status) });
-    this.duration.observe({ method, route }, seconds);
+    const key = `${method} ${route} ${status}`;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = { requests: this.requests.labels(method, route, String(status)), duration: this.duration.labels(method, route) };
+      this.children.set(key, child);
+    }
+    child.requests.inc();
+    child.duration.observe(seconds);
   }
 }
