@@ -1,29 +1,45 @@
-// A bounded LRU of live sessions keyed by token digest. A Map keeps insertion order, so
-// re-inserting on a hit moves an entry to the young end and the oldest is first to go.
+// A bounded, nearly-LRU cache of live sessions keyed by token digest. A Map keeps
+// insertion order, so re-inserting an entry moves it to the young end and the oldest is
+// first to go. Re-inserting on every hit would cost a delete and an insert per validation
+// (and churn the Map's tables); instead only entries that have drifted into the older half
+// of the order are moved, so a hit still leaves an entry at least capacity/2 insertions
+// away from eviction. Small caches keep exact LRU order.
 import type { SessionRecord } from '../store/ports.js';
 
-export class SessionCache {
-  private readonly entries = new Map<string, SessionRecord>();
+interface Entry {
+  session: SessionRecord;
+  /** Value of `inserted` when the entry was last (re-)inserted: its place in the order. */
+  stamp: number;
+}
 
-  constructor(private readonly capacity: number) {}
+export class SessionCache {
+  private readonly entries = new Map<string, Entry>();
+  private inserted = 0;
+  private readonly promoteAfter: number;
+
+  constructor(private readonly capacity: number) {
+    this.promoteAfter = capacity < 16 ? 0 : Math.floor(capacity / 2);
+  }
 
   get size(): number {
     return this.entries.size;
   }
 
   get(tokenDigest: string): SessionRecord | undefined {
-    const session = this.entries.get(tokenDigest);
-    if (session !== undefined) {
+    const entry = this.entries.get(tokenDigest);
+    if (entry === undefined) return undefined;
+    if (this.inserted - entry.stamp > this.promoteAfter) {
       this.entries.delete(tokenDigest);
-      this.entries.set(tokenDigest, session);
+      entry.stamp = ++this.inserted;
+      this.entries.set(tokenDigest, entry);
     }
-    return session;
+    return entry.session;
   }
 
   set(session: SessionRecord): void {
     if (this.capacity === 0) return;
     this.entries.delete(session.tokenDigest);
-    this.entries.set(session.tokenDigest, session);
+    this.entries.set(session.tokenDigest, { session, stamp: ++this.inserted });
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);

@@ -1,0 +1,21 @@
+// Every phase, in the order a run measures them. Order matters a little: the login phases
+// add sessions to the small store, so they come after the phases that read it as seeded.
+import { coldPhase } from './cold.js';
+import { notBuiltPhase } from './not-built.js';
+import { loginPhase, registrationPhase } from './password.js';
+import type { Phase } from './phase.js';
+import { stormPhase } from './storm.js';
+import { validationPhase } from './validation.js';
+import { validation1mPhase } from './validation-1m.js';
+
+export const phases: readonly Phase[] = [
+  validationPhase,
+  validation1mPhase,
+  coldPhase,
+  loginPhase,
+  stormPhase,
+  registrationPhase,
+  notBuiltPhase,
+];
+
+export type { Phase };

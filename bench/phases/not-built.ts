@@ -1,0 +1,13 @@
+// Figures of surfaces that do not exist yet. They stay in the report (value null, met
+// null) so the table shows what is still to come; replace them with phases when built.
+import { notBuilt } from '../lib/figures.js';
+import type { Phase } from './phase.js';
+
+export const notBuiltPhase: Phase = {
+  name: 'not_built',
+  figures: ['rpc_ws_validation', 'amqp_round_trip'],
+  run: async (ctx) => [
+    notBuilt('rpc_ws_validation', ctx.shape.name, 'req/s', 'RPC session validation over WebSocket'),
+    notBuilt('amqp_round_trip', ctx.shape.name, 'ms', 'AMQP request/reply round trip'),
+  ],
+};
