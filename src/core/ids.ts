@@ -1,7 +1,7 @@
 // Identifiers and secrets. Public ids are random UUIDs; secrets are 256 random bits, handed
 // to the client once and kept only as a SHA-256 digest (a fast hash is right for
 // high-entropy secrets: there is nothing to brute-force).
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export const newId = (): string => randomUUID();
 
@@ -11,7 +11,8 @@ export function newSecret(prefix = ''): string {
 }
 
 export function digestSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+  // One-shot hash: no Hash object per call; this runs on every validation.
+  return hash('sha256', secret, 'base64url');
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {

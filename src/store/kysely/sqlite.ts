@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { sqliteEngine } from './engine.js';
+import { withStatementCache } from './statement-cache.js';
 import type { Schema } from './schema.js';
 import { KyselyStore } from './store.js';
 
@@ -18,6 +19,6 @@ export function openSqliteStore(file: string): KyselyStore {
   database.pragma('foreign_keys = ON');
   // The CLI and the service may write at the same moment: wait instead of failing.
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return new KyselyStore(db, sqliteEngine);
 }
