@@ -15,7 +15,7 @@ import { sessionsServiceSurface } from '../surfaces/sessions-service/index.js';
 import { sendError as sendServiceError } from '../surfaces/sessions-service/errors.js';
 import { correlationIdOf } from './correlation.js';
 import { fromFastifyError } from './fastify-errors.js';
-import type { Logger } from './logger.js';
+import { lazyChildLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RouteRegistry } from './route-registry.js';
@@ -37,6 +37,7 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's own per-request lines are off; one debug line per request is logged below.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (parent, bindings, options) => lazyChildLogger(parent, bindings, options),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: correlationIdOf,

@@ -1,0 +1,29 @@
+// Request loggers are made on first use, carry their bindings, and redact secrets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger, lazyChildLogger } from '../../src/server/logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+  return { lines, logger: createLogger('info', stream) };
+}
+
+test('the child logger is made only when used, then bound and redacting', () => {
+  const { lines, logger } = capture();
+  let made = 0;
+  const counting = new Proxy(logger, {
+    get: (target, property) => (property === 'child' ? (...args: Parameters<typeof logger.child>) => (made++, target.child(...args)) : Reflect.get(target, property)),
+  });
+  const requestLog = lazyChildLogger(counting, { reqId: 'corr-1' });
+  assert.equal(made, 0);
+  requestLog.error({ req: { headers: { cookie: 'sid=secret-token' } }, body: { password: 'hunter2hunter2' } }, 'boom');
+  requestLog.warn('again');
+  assert.equal(made, 1);
+  assert.equal(lines.length, 2);
+  const first = JSON.parse(lines[0]!);
+  assert.equal(first.reqId, 'corr-1');
+  assert.equal(first.msg, 'boom');
+  assert.doesNotMatch(lines[0]!, /secret-token|hunter2/);
+});
