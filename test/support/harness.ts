@@ -8,7 +8,7 @@ import { createCore, type Core, type CoreOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { buildHttpServer, type HttpServer } from '../../src/server/http.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger, type Logger } from '../../src/server/logger.js';
 
 /** Cheap argon2id parameters: tests check behaviour, not hashing cost. */
 export const testPasswordHash = 'argon2id:m=1024,t=1,p=1';
@@ -22,12 +22,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string> = {}, options: Omit<CoreOptions, 'clock'> = {}): Promise<TestApp> {
+export interface StartOptions extends Omit<CoreOptions, 'clock'> {
+  /** Where the server logs; silent by default. */
+  logger?: Logger;
+}
+
+export async function startApp(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const config = loadConfig({ GATEHOUSE_DATA_DIR: dataDir, PORT: '0', PASSWORD_HASH: testPasswordHash, LOG_LEVEL: 'silent', NODE_ID: 'test-node', ...env });
   const clock = new FakeClock(Date.now());
-  const core = await createCore(config, { ...options, clock });
-  const server = await buildHttpServer(core, createLogger('silent'));
+  const { logger = createLogger('silent'), ...coreOptions } = options;
+  const core = await createCore(config, { ...coreOptions, clock });
+  const server = await buildHttpServer(core, logger);
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.app.server.address() as AddressInfo;
   return {

@@ -2,16 +2,8 @@
 // UI, the headers every response carries, correlation ids, and logs that never hold a secret.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { createCore } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { FakeClock } from '../../src/core/clock.js';
-import { buildHttpServer } from '../../src/server/http.js';
 import { createLogger } from '../../src/server/logger.js';
-import { api, password, signUp, startApp, testPasswordHash, type TestApp } from '../support/harness.js';
+import { api, password, signUp, startApp, type TestApp } from '../support/harness.js';
 import { assertRestError, assertRestSuccess, rawRequest } from '../support/rest.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -182,24 +174,9 @@ describe('logs', () => {
   /** A Gatehouse whose debug-level log lines are kept in memory. */
   async function loggedApp() {
     const lines: string[] = [];
-    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-log-test-'));
-    const config = loadConfig({ GATEHOUSE_DATA_DIR: dataDir, PORT: '0', PASSWORD_HASH: testPasswordHash, LOG_LEVEL: 'debug', NODE_ID: 'log-node', SESSION_LIMIT_PER_USER: '0' });
-    const core = await createCore(config, { clock: new FakeClock(Date.now()) });
     const logger = createLogger('debug', { write: (line: string) => void lines.push(line) });
-    const server = await buildHttpServer(core, logger);
-    await server.app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
-    return {
-      url,
-      core,
-      logger,
-      lines,
-      async close() {
-        await server.app.close();
-        await core.close();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
+    const app = await startApp({ LOG_LEVEL: 'debug', NODE_ID: 'log-node', SESSION_LIMIT_PER_USER: '0' }, { logger });
+    return { ...app, logger, lines };
   }
 
   test('requests carrying passwords, cookies and tokens, and an internal error, leave no secret in the log', async () => {
