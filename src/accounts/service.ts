@@ -10,6 +10,7 @@ import type { PasswordHasher } from '../credentials/passwords.js';
 import type { LoginThrottle } from '../credentials/throttle.js';
 import type { SessionService, OpenedSession } from '../sessions/service.js';
 import type { ClosedSession, Store, UserChanges, UserRecord } from '../store/ports.js';
+import { banHasEnded, ensureMayOpenSession } from './standing.js';
 import { checkPassword, normalizeEmail, normalizeFullName, normalizeUsername, usernameKeyOf } from './identity.js';
 
 export interface RegistrationRequest {
@@ -121,14 +122,9 @@ export class AccountService {
 
   /** Refuses suspended and banned users; a ban whose time has passed is lifted here. */
   private async ensureMayLogIn(ctx: RequestContext, user: UserRecord, now: number): Promise<UserRecord> {
-    if (user.status === 'suspended') fail('account_suspended');
-    if (user.status === 'banned') {
-      if (user.banUntil === null || user.banUntil > now) {
-        fail('account_banned', user.banUntil === null ? {} : { details: { ban_until: new Date(user.banUntil).toISOString() } });
-      }
-      return (await this.store.users.update(ctx.database, user.id, { status: 'active', banUntil: null, updatedAt: now })) ?? fail('not_found');
-    }
-    return user;
+    ensureMayOpenSession(user, now);
+    if (!banHasEnded(user, now)) return user;
+    return (await this.store.users.update(ctx.database, user.id, { status: 'active', banUntil: null, updatedAt: now })) ?? fail('not_found');
   }
 
   /**

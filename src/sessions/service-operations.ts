@@ -4,6 +4,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { AuditLog } from '../audit/log.js';
 import { fail } from '../core/errors.js';
+import { ensureMayOpenSession } from '../accounts/standing.js';
 import { defineOperation } from '../operations/operation.js';
 import type { SessionRecord } from '../store/ports.js';
 import type { SessionService } from './service.js';
@@ -134,8 +135,7 @@ export function sessionServiceOperations(sessions: SessionService, audit: AuditL
         checkSize('data', input.data, sessions.dataLimitBytes);
         const local = await sessions.localUser(ctx.database, input.user_id);
         // A local user who may not log in may not hold a session by this route either.
-        if (local?.status === 'suspended') fail('account_suspended');
-        if (local?.status === 'banned' && (local.banUntil === null || local.banUntil > ctx.clock.now())) fail('account_banned');
+        if (local !== undefined) ensureMayOpenSession(local, ctx.clock.now());
         const opened = await sessions.open({
           database: ctx.database,
           userId: input.user_id,

@@ -9,6 +9,7 @@ import { bearerToken, headerValue, requestContext, type HttpDeps } from '../../s
 import { fromFastifyError } from '../../server/fastify-errors.js';
 import type { RouteRegistry } from '../../server/route-registry.js';
 import { addRoute, type HttpRoute } from '../http-route.js';
+import { isJsonObject } from '../json-body.js';
 import { clearedSessionCookie, readCookie, sessionCookie, sessionCookieName } from './cookies.js';
 import { ErrorEnvelope, sendError, sendSuccess, successEnvelope } from './envelope.js';
 import { OwnSessionView, PermissionsView, RegisteredView, SessionIdView, SessionView, UserIdView, UserView, iso, ownSessionView, sessionView, userView } from './views.js';
@@ -101,7 +102,7 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
     const { body } = request;
     const noBody = 'body: This route takes no body.';
     if (body !== undefined) {
-      if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0) return;
+      if (isJsonObject(body) && Object.keys(body).length === 0) return;
       fail('validation_failed', { message: noBody });
     }
     const sent = Number(headerValue(request, 'content-length') ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
@@ -201,8 +202,8 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
       handler: async (request, reply) => {
         const ctx = await signedInContext(request, reply);
         const body = request.body;
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('validation_failed', { message: 'body: Expected a JSON object' });
-        const known = Object.fromEntries(updatableFields.filter((f) => f in body).map((f) => [f, (body as Record<string, unknown>)[f]]));
+        if (!isJsonObject(body)) fail('validation_failed', { message: 'body: Expected a JSON object' });
+        const known = Object.fromEntries(updatableFields.filter((f) => Object.hasOwn(body, f)).map((f) => [f, body[f]]));
         return sendSuccess(reply, userView(await invoke(accounts.update, ctx, known)));
       },
     },

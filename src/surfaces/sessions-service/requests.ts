@@ -4,15 +4,14 @@
 // arrive as strings and unset paging values as null; those forms are read as the booleans,
 // integers and absent values they stand for.
 import { fail } from '../../core/errors.js';
+import { isJsonObject } from '../json-body.js';
 
 type Body = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Body => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The body as an object; an absent body is an empty one, anything but an object is refused. */
 export function bodyObject(body: unknown): Body {
   if (body === undefined) return {};
-  if (!isObject(body)) fail('validation_failed', { message: 'body: Expected a JSON object', details: { errors: [{ path: '/', message: 'Expected a JSON object' }] } });
+  if (!isJsonObject(body)) fail('validation_failed', { message: 'body: Expected a JSON object', details: { errors: [{ path: '/', message: 'Expected a JSON object' }] } });
   return body;
 }
 
@@ -30,7 +29,7 @@ const asInteger = (value: unknown): unknown => (typeof value === 'string' && /^-
 function nested(body: Body, name: string, fields: Record<string, (value: unknown) => unknown>): Body {
   const value = body[name];
   if (!Object.hasOwn(body, name) || value === null) return {};
-  if (!isObject(value)) return { [name]: value };
+  if (!isJsonObject(value)) return { [name]: value };
   const given = Object.entries(pick(value, Object.keys(fields))).filter(([, v]) => v !== null);
   return { [name]: Object.fromEntries(given.map(([field, v]) => [field, fields[field]!(v)])) };
 }
