@@ -30,6 +30,8 @@ export interface Config {
     limitPerUser: number; // 0 = unlimited
     limitPolicy: SessionLimitPolicy;
     cacheSize: number;
+    /** Bytes the validation cache may hold, estimated per entry. */
+    cacheBytes: number;
     activityFlushMs: number;
     sweepIntervalMs: number;
     dataLimitBytes: number;
@@ -41,6 +43,16 @@ export interface Config {
   trustProxy: boolean;
   allowedOrigins: readonly string[];
   bodyLimitBytes: number;
+  /** Deepest nesting of arrays and objects accepted in any JSON input. */
+  bodyMaxDepth: number;
+  http: {
+    /** Time to receive a request's headers. */
+    headersTimeoutMs: number;
+    /** Time to receive a whole request, headers and body. */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection is kept open. */
+    keepAliveTimeoutMs: number;
+  };
   logLevel: string;
 }
 
@@ -174,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
       limitPerUser: parseInteger('SESSION_LIMIT_PER_USER', get('SESSION_LIMIT_PER_USER') ?? '1', 0, 1_000_000),
       limitPolicy,
       cacheSize: parseInteger('SESSION_CACHE_SIZE', get('SESSION_CACHE_SIZE') ?? '100000', 0, 10_000_000),
+      cacheBytes: parseSize('SESSION_CACHE_BYTES', get('SESSION_CACHE_BYTES') ?? '64mb'),
       activityFlushMs: parseDuration('SESSION_ACTIVITY_FLUSH', get('SESSION_ACTIVITY_FLUSH') ?? '1s', maxTimerMs),
       sweepIntervalMs: parseDuration('SESSION_SWEEP_INTERVAL', get('SESSION_SWEEP_INTERVAL') ?? '30s', maxTimerMs),
       dataLimitBytes: parseSize('SESSION_DATA_LIMIT', get('SESSION_DATA_LIMIT') ?? '64kb'),
@@ -190,13 +203,24 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: parseBoolean('TRUST_PROXY', get('TRUST_PROXY') ?? 'false'),
     allowedOrigins: Object.freeze(parseOrigins('ALLOWED_ORIGINS', get('ALLOWED_ORIGINS') ?? '')),
     bodyLimitBytes: parseSize('BODY_LIMIT', get('BODY_LIMIT') ?? '1mb'),
+    bodyMaxDepth: parseInteger('BODY_MAX_DEPTH', get('BODY_MAX_DEPTH') ?? '64', 1, 1000),
+    http: {
+      headersTimeoutMs: parseDuration('HTTP_HEADERS_TIMEOUT', get('HTTP_HEADERS_TIMEOUT') ?? '10s', maxTimerMs),
+      requestTimeoutMs: parseDuration('HTTP_REQUEST_TIMEOUT', get('HTTP_REQUEST_TIMEOUT') ?? '30s', maxTimerMs),
+      keepAliveTimeoutMs: parseDuration('HTTP_KEEP_ALIVE_TIMEOUT', get('HTTP_KEEP_ALIVE_TIMEOUT') ?? '5s', maxTimerMs),
+    },
     logLevel,
   };
+  // Node's HTTP server refuses a headers timeout longer than the request timeout.
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT', 'must not exceed HTTP_REQUEST_TIMEOUT');
+  }
   if (config.session.idleTtlMs > config.session.absoluteTtlMs) {
     throw new ConfigError('SESSION_IDLE_TTL', 'must not exceed SESSION_ABSOLUTE_TTL');
   }
   Object.freeze(config.session);
   Object.freeze(config.token);
+  Object.freeze(config.http);
   Object.freeze(config.passwordHash);
   return Object.freeze(config);
 }

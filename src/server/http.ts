@@ -1,6 +1,7 @@
 // Assembles the HTTP server: Fastify settings shared by every surface (body limit, JSON
-// only, correlation ids, X-Node-Id, Server-Timing, metrics), the operations endpoints,
-// and each surface as an encapsulated plugin with its own error envelope.
+// only, timeouts, correlation ids, X-Node-Id, Server-Timing, metrics), the operations
+// endpoints, and each surface of `httpSurfaces` as an encapsulated plugin answering errors
+// in its own envelope. Nothing here names a surface.
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
@@ -9,10 +10,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Core } from '../app.js';
 import { GatehouseError } from '../core/errors.js';
 import { DatabaseDirectory } from '../tenancy/databases.js';
-import { restUserPrefix, restUserSurface } from '../surfaces/rest-user/index.js';
-import { sendError } from '../surfaces/rest-user/envelope.js';
-import { sessionsServiceSurface } from '../surfaces/sessions-service/index.js';
-import { sendError as sendServiceError } from '../surfaces/sessions-service/errors.js';
+import { parseJsonInput } from '../core/json-input.js';
+import { httpSurfaces } from '../surfaces/index.js';
+import { surfaceOf, type HttpSurface } from '../surfaces/surface.js';
 import { correlationIdOf } from './correlation.js';
 import { fromFastifyError } from './fastify-errors.js';
 import { lazyChildLogger, type Logger } from './logger.js';
@@ -20,8 +20,13 @@ import { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RouteRegistry } from './route-registry.js';
 
-/** The sessions service answers under both paths its clients know. */
-const sessionsServicePrefixes = ['/sessions', '/v1/sessions'];
+// Bytes of a body are decoded strictly: invalid UTF-8 would otherwise become U+FFFD and be
+// stored as something the client never sent.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Content codings a body may arrive in; Gatehouse reads bodies only as sent. */
+const identityCoding = /^\s*identity\s*$/i;
+const chunkedOnly = /^\s*chunked\s*$/i;
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -31,7 +36,7 @@ export interface HttpServer {
   directory: DatabaseDirectory;
 }
 
-export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpServer> {
+export async function buildHttpServer(core: Core, logger: Logger, surfaces: readonly HttpSurface[] = httpSurfaces): Promise<HttpServer> {
   const { config } = core;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -43,6 +48,15 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
     genReqId: correlationIdOf,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Slow senders cannot hold a connection: headers, then the whole request, must arrive
+    // in time, and an idle keep-alive connection is closed. Node checks the first two
+    // every `connectionsCheckingInterval` (30 s by default, far coarser than the limits).
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
+    },
     // The router's own errors (a malformed %-escape, an over-long path parameter) skip every
     // hook and error handler: without this they would answer in Fastify's shape.
     frameworkErrors: (err, request, reply) => answerRouterError(err, request, reply),
@@ -51,13 +65,19 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
   app.removeContentTypeParser('text/plain');
   // Many HTTP clients send `Content-Type: application/json` on every request, also with no
   // body (a DELETE logout, say): an empty body is treated as no body rather than bad JSON.
-  // Anything non-empty goes through Fastify's parser with its prototype-poisoning guards.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // Anything else is client JSON and goes through the one input check (depth, Unicode,
+  // numbers, prototype keys) every surface shares.
+  const jsonLimits = { maxDepth: config.bodyMaxDepth };
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    return parseJson(request, text, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      const text = utf8.decode(body as Buffer);
+      if (text.trim() === '') return done(null, undefined);
+      return done(null, parseJsonInput(text, jsonLimits));
+    } catch (err) {
+      const refused = err instanceof GatehouseError ? err : new GatehouseError('validation_failed', { message: 'The body is not valid UTF-8.' });
+      return done(refused, undefined);
+    }
   });
 
   const registry = new RouteRegistry();
@@ -73,8 +93,14 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
     reply.header('x-correlation-id', request.id);
     // A body without a Content-Type is not JSON; Fastify would otherwise ignore it.
     const headers = request.headers;
-    if (headers['content-type'] === undefined && (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined)) {
+    const transferEncoding = headers['transfer-encoding'];
+    if (headers['content-type'] === undefined && (Number(headers['content-length'] ?? 0) > 0 || transferEncoding !== undefined)) {
       return done(new GatehouseError('unsupported_media_type'));
+    }
+    // A compressed body would be read as if its bytes were JSON: refused, never guessed at.
+    const contentEncoding = headers['content-encoding'];
+    if ((contentEncoding !== undefined && !identityCoding.test(contentEncoding)) || (transferEncoding !== undefined && !chunkedOnly.test(transferEncoding))) {
+      return done(new GatehouseError('unsupported_media_type', { message: 'Compressed bodies are not accepted; send plain JSON.' }));
     }
     done();
   });
@@ -111,13 +137,12 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
   const answerRouterError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const code = (err as { code?: string }).code;
     const badPath = code === 'FST_ERR_BAD_URL' || code === 'FST_ERR_MAX_PARAM_LENGTH';
-    const error = badPath ? new GatehouseError('validation_failed', { message: 'The request path is not valid.', cause: err }) : new GatehouseError('internal', { cause: err });
+    const error = badPath ? new GatehouseError('validation_failed', { message: 'The request path is not valid.', cause: err }) : fromFastifyError(err);
     if (error.code === 'internal') logInternal(err, request);
     reply.header('x-node-id', config.nodeId).header('x-correlation-id', request.id).header('server-timing', 'app;dur=0');
     metrics.observe(request.method, 'unmatched', error.status, 0);
-    if (request.url.startsWith(`${restUserPrefix}/`)) return sendError(reply, error);
-    if (sessionsServicePrefixes.some((prefix) => request.url.startsWith(`${prefix}/`))) return sendServiceError(reply, error);
-    return sendPlain(reply, error);
+    const surface = surfaceOf(surfaces, request.url);
+    return surface ? surface.sendError(reply, error) : sendPlain(reply, error);
   };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -135,13 +160,28 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
     return metrics.registry.metrics();
   });
 
-  await app.register(restUserSurface({ core, directory, registry, log: logInternal }), { prefix: '/api/user' });
-  for (const prefix of sessionsServicePrefixes) {
-    await app.register(sessionsServiceSurface({ core, directory, registry, log: logInternal }), { prefix });
+  // Each surface in a scope of its own per prefix, where errors and unknown paths are
+  // answered in its envelope.
+  const surfaceDeps = { core, directory, registry, log: logInternal };
+  for (const surface of surfaces) {
+    for (const prefix of surface.prefixes) {
+      await app.register(
+        async (scope) => {
+          scope.setErrorHandler((err, request, reply) => {
+            const error = fromFastifyError(err);
+            if (error.code === 'internal') logInternal(err, request);
+            return surface.sendError(reply, error);
+          });
+          scope.setNotFoundHandler((_request, reply) => surface.sendError(reply, new GatehouseError('not_found', { message: surface.unknownRouteMessage(prefix) })));
+          await scope.register(surface.plugin(surfaceDeps));
+        },
+        { prefix },
+      );
+    }
   }
 
   // Surfaces are registered: the document can be built from what they declared.
-  const document = buildOpenApi(registry, packageVersion);
+  const document = buildOpenApi(registry, packageVersion, surfaces);
   app.get('/openapi.json', async () => document);
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });

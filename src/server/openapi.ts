@@ -1,6 +1,7 @@
 // Builds the OpenAPI 3.1 document from the route registry. TypeBox schemas are JSON
 // Schema already; only the document's frame is written here.
 import type { RouteDoc, RouteRegistry } from './route-registry.js';
+import type { HttpSurface } from '../surfaces/surface.js';
 import { errorCatalog } from '../core/errors.js';
 
 const securitySchemes = {
@@ -41,7 +42,7 @@ function pathItem(route: RouteDoc) {
   };
 }
 
-export function buildOpenApi(registry: RouteRegistry, version: string) {
+export function buildOpenApi(registry: RouteRegistry, version: string, surfaces: readonly Pick<HttpSurface, 'tag' | 'description'>[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of registry.list()) {
     paths[route.path] ??= {};
@@ -52,6 +53,7 @@ export function buildOpenApi(registry: RouteRegistry, version: string) {
     JSON.stringify({
       openapi: '3.1.0',
       info: { title: 'Gatehouse', version, description: 'Identity and session service. Error codes are stable; see docs/compatibility.md.' },
+      tags: surfaces.map((surface) => ({ name: surface.tag, description: surface.description })),
       paths,
       components: { securitySchemes },
     }),

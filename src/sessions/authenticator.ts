@@ -5,12 +5,13 @@
 import type { ServiceCaller, UserCaller } from '../core/context.js';
 import { digestSecret } from '../core/ids.js';
 import { effectivePermissions } from '../core/permissions.js';
-import type { SessionRecord, Store } from '../store/ports.js';
+import type { Store } from '../store/ports.js';
+import type { LiveSession } from './cache.js';
 import type { SessionService } from './service.js';
 
 export interface AuthenticatedUser {
   caller: UserCaller;
-  session: SessionRecord;
+  session: LiveSession;
 }
 
 export class Authenticator {

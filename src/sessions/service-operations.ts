@@ -158,7 +158,18 @@ export function sessionServiceOperations(sessions: SessionService, audit: AuditL
       input: Type.Object({ session_id: SessionId, data: AnyJson }, { additionalProperties: false }),
       handler: async (ctx, input) => {
         checkSize('data', input.data, sessions.dataLimitBytes);
-        return sessions.storeData(ctx.database, input.session_id, input.data);
+        return sessions.storeContent(ctx.database, input.session_id, { data: input.data });
+      },
+    }),
+
+    updateSessionUser: defineOperation({
+      name: 'sessions_service.update_session_user',
+      summary: 'Replace the user value of a live session; a closed session is a conflict.',
+      access,
+      input: Type.Object({ session_id: SessionId, user: AnyJson }, { additionalProperties: false }),
+      handler: async (ctx, input) => {
+        checkSize('user', input.user, sessions.dataLimitBytes);
+        return sessions.storeContent(ctx.database, input.session_id, { user: input.user });
       },
     }),
 

@@ -6,9 +6,9 @@ import type { Clock } from '../core/clock.js';
 import { fail } from '../core/errors.js';
 import { digestSecret, newId, newSecret } from '../core/ids.js';
 import type { Bus } from '../bus/ports.js';
-import type { ClosedSession, Repositories, SessionFilter, SessionRecord, Store, UserRecord } from '../store/ports.js';
+import type { ClosedSession, Repositories, SessionContent, SessionFilter, SessionRecord, Store, UserRecord } from '../store/ports.js';
 import { ActivityRecorder } from './activity.js';
-import { SessionCache } from './cache.js';
+import { SessionCache, type LiveSession } from './cache.js';
 
 export interface SessionRules {
   absoluteTtlMs: number;
@@ -49,8 +49,9 @@ export class SessionService {
     private readonly clock: Clock,
     readonly rules: SessionRules,
     cacheSize: number,
+    cacheBytes?: number,
   ) {
-    this.cache = new SessionCache(cacheSize);
+    this.cache = new SessionCache(cacheSize, cacheBytes);
     this.activity = new ActivityRecorder(store);
     bus.onSessionsClosed(({ tokenDigests }) => {
       for (const digest of tokenDigests) this.cache.evict(digest);
@@ -58,17 +59,17 @@ export class SessionService {
   }
 
   static fromConfig(store: Store, bus: Bus, clock: Clock, config: Config['session']): SessionService {
-    return new SessionService(store, bus, clock, config, config.cacheSize);
+    return new SessionService(store, bus, clock, config, config.cacheSize, config.cacheBytes);
   }
 
   /** Last activity, counting touches not yet flushed. */
-  private lastActivity(session: SessionRecord): number {
+  private lastActivity(session: LiveSession): number {
     const pending = this.activity.lastSeen(session.id);
     return pending !== undefined && pending > session.requestTime ? pending : session.requestTime;
   }
 
   /** Whether a session that is still marked active has run out (hard end or idle). */
-  isLive(session: SessionRecord, now = this.clock.now()): boolean {
+  isLive(session: LiveSession, now = this.clock.now()): boolean {
     return session.active && now < session.expiresAt && now - this.lastActivity(session) < this.rules.idleTtlMs;
   }
 
@@ -124,14 +125,14 @@ export class SessionService {
    * The hot path: digest, cache, at most one indexed read, no write. Returns the live
    * session or undefined; a session found expired or idle is closed on the spot.
    */
-  async validate(token: string, database: string): Promise<SessionRecord | undefined> {
+  async validate(token: string, database: string): Promise<LiveSession | undefined> {
     if (token.length === 0 || token.length > 512) return undefined;
     const digest = digestSecret(token);
     let session = this.cache.get(digest);
     if (session === undefined) {
-      session = await this.store.sessions.findByTokenDigest(digest);
-      if (session === undefined || !session.active) return undefined;
-      this.cache.set(session);
+      const stored = await this.store.sessions.findByTokenDigest(digest);
+      if (stored === undefined || !stored.active) return undefined;
+      session = this.cache.set(stored) ?? stored;
     }
     if (session.database !== database) return undefined;
     const now = this.clock.now();
@@ -154,13 +155,13 @@ export class SessionService {
   }
 
   /** Finds a session by token whether or not it is still live (for logout). */
-  async findByToken(token: string, database: string): Promise<SessionRecord | undefined> {
+  async findByToken(token: string, database: string): Promise<LiveSession | undefined> {
     const digest = digestSecret(token);
     const session = this.cache.get(digest) ?? (await this.store.sessions.findByTokenDigest(digest));
     return session?.database === database ? session : undefined;
   }
 
-  touch(session: SessionRecord, at = this.clock.now()): void {
+  touch(session: LiveSession, at = this.clock.now()): void {
     session.requestTime = at;
     this.activity.touch(session.database, session.id, at);
   }
@@ -231,13 +232,16 @@ export class SessionService {
     return { items: page.items.map((s) => this.reported(s, now)), total: page.total };
   }
 
-  /** Replaces a live session's data; storing counts as activity. A closed session is a conflict. */
-  async storeData(database: string, id: string, data: unknown): Promise<SessionRecord> {
+  /**
+   * Replaces a live session's `data` or `user` value; storing counts as activity. A closed
+   * session is a conflict.
+   */
+  async storeContent(database: string, id: string, content: SessionContent): Promise<SessionRecord> {
     const now = this.clock.now();
     const stored = await this.store.transaction(async (tx) => {
       const session = (await tx.sessions.findById(database, id)) ?? fail('not_found', { message: 'No session with this id.' });
       if (!this.isLive(session, now)) fail('conflict', { message: 'The session is closed; its data can no longer change.' });
-      return (await tx.sessions.updateData(database, id, data, now)) ?? fail('not_found', { message: 'No session with this id.' });
+      return (await tx.sessions.updateContent(database, id, content, now)) ?? fail('not_found', { message: 'No session with this id.' });
     });
     // The in-memory time is what idle checks read first (see lastActivity).
     this.activity.touch(database, id, now);

@@ -60,6 +60,12 @@ export interface SessionRecord {
   mfa: boolean;
 }
 
+/** The client-held values of a session; a field left out stays as it is. */
+export interface SessionContent {
+  data?: unknown;
+  user?: unknown;
+}
+
 export interface SessionFilter {
   userId?: string;
   active?: boolean;
@@ -104,7 +110,8 @@ export interface SessionRepository {
    */
   closeStale(now: number, idleCutoff: number, limit: number): Promise<ClosedSession[]>;
   recordActivity(updates: readonly ActivityUpdate[]): Promise<void>;
-  updateData(database: string, id: string, data: unknown, requestTime: number): Promise<SessionRecord | undefined>;
+  /** Replaces `data` and/or `user` (any JSON value) and sets the request time. */
+  updateContent(database: string, id: string, content: SessionContent, requestTime: number): Promise<SessionRecord | undefined>;
   delete(database: string, id: string): Promise<SessionRecord | undefined>;
   deleteAllForUser(database: string, userId: string): Promise<ClosedSession[]>;
 }

@@ -7,11 +7,15 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ActivityRecorder } from '../../src/sessions/activity.js';
-import { SessionCache } from '../../src/sessions/cache.js';
+import { SessionCache, estimateEntryBytes } from '../../src/sessions/cache.js';
 import { openSqliteStore } from '../../src/store/kysely/sqlite.js';
 import type { SessionRecord } from '../../src/store/ports.js';
 
-const entry = (tokenDigest: string) => ({ tokenDigest }) as SessionRecord;
+const base: SessionRecord = {
+  database: 'main', id: 's', tokenDigest: '', userId: 'u', userName: null, active: true, openTime: 0, requestTime: 0, closeTime: null,
+  expiresAt: 1, address: null, client: null, nodeId: null, user: null, data: null, mfa: false,
+};
+const entry = (tokenDigest: string, over: Partial<SessionRecord> = {}): SessionRecord => ({ ...base, tokenDigest, ...over });
 
 test('a large cache evicts the least recently inserted entry that was not used since', () => {
   const cache = new SessionCache(100);
@@ -26,12 +30,60 @@ test('a large cache evicts the least recently inserted entry that was not used s
 
 test('evicting and re-adding a session replaces the cached record', () => {
   const cache = new SessionCache(100);
-  cache.set({ tokenDigest: 'a', id: 'first' } as SessionRecord);
-  cache.set({ tokenDigest: 'a', id: 'second' } as SessionRecord);
+  cache.set(entry('a', { id: 'first' }));
+  cache.set(entry('a', { id: 'second' }));
   assert.equal(cache.get('a')?.id, 'second');
   cache.evict('a');
   assert.equal(cache.get('a'), undefined);
   assert.equal(cache.size, 0);
+});
+
+test('a small cache is an exact LRU keyed by token digest; capacity 0 caches nothing', () => {
+  const cache = new SessionCache(2);
+  cache.set(entry('a'));
+  cache.set(entry('b'));
+  assert.ok(cache.get('a')); // now the youngest
+  cache.set(entry('c'));
+  assert.equal(cache.get('b'), undefined);
+  assert.ok(cache.get('a'));
+  assert.ok(cache.get('c'));
+  assert.equal(cache.size, 2);
+  const none = new SessionCache(0);
+  none.set(entry('a'));
+  assert.equal(none.get('a'), undefined);
+});
+
+test('the cache keeps no user or data value, so a large session costs what a small one does', () => {
+  const cache = new SessionCache(100);
+  const large = entry('large', { user: { blob: 'u'.repeat(100_000) }, data: 'd'.repeat(100_000) });
+  const small = entry('small');
+  cache.set(large);
+  const held = cache.bytes;
+  cache.evict('large');
+  cache.set(small);
+  assert.equal(cache.bytes, held, 'the same estimate with and without content');
+  const cached = cache.get('small')!;
+  assert.equal('user' in cached || 'data' in cached, false);
+  assert.equal(large.data, 'd'.repeat(100_000), 'the caller’s record is left as it was');
+});
+
+test('the cache is bounded by bytes: the oldest entries go first, the estimate never passes the bound', () => {
+  const one = estimateEntryBytes(entry('k0000'));
+  const cache = new SessionCache(1000, one * 10 + one / 2);
+  for (let i = 0; i < 50; i++) {
+    cache.set(entry(`k${String(i).padStart(4, '0')}`));
+    assert.ok(cache.bytes <= one * 10 + one / 2);
+  }
+  assert.equal(cache.size, 10);
+  assert.equal(cache.get('k0039'), undefined);
+  assert.ok(cache.get('k0040'));
+  cache.evict('k0040');
+  assert.equal(cache.bytes, one * 9);
+  cache.clear();
+  assert.deepEqual([cache.size, cache.bytes], [0, 0]);
+  const tiny = new SessionCache(10, one - 1);
+  assert.equal(tiny.set(entry('k0000')), undefined, 'an entry larger than the whole bound is not cached');
+  assert.equal(tiny.size, 0);
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-activity-'));

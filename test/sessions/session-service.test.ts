@@ -12,10 +12,8 @@ import { FakeClock } from '../../src/core/clock.js';
 import { GatehouseError } from '../../src/core/errors.js';
 import { digestSecret } from '../../src/core/ids.js';
 import { SessionService, type SessionRules } from '../../src/sessions/service.js';
-import { SessionCache } from '../../src/sessions/cache.js';
 import { openPostgresStore } from '../../src/store/kysely/postgres.js';
 import { openSqliteStore } from '../../src/store/kysely/sqlite.js';
-import type { SessionRecord } from '../../src/store/ports.js';
 import { freshPostgresDatabase } from '../support/services.js';
 
 const MIN = 60_000;
@@ -273,22 +271,6 @@ describe('closing', () => {
     assert.ok(await validate(live.token));
     assert.equal(await sessions.sweep(), 0);
   });
-});
-
-test('the cache is a bounded LRU keyed by token digest; capacity 0 caches nothing', () => {
-  const entry = (tokenDigest: string) => ({ tokenDigest }) as SessionRecord;
-  const cache = new SessionCache(2);
-  cache.set(entry('a'));
-  cache.set(entry('b'));
-  assert.ok(cache.get('a')); // now the youngest
-  cache.set(entry('c'));
-  assert.equal(cache.get('b'), undefined);
-  assert.ok(cache.get('a'));
-  assert.ok(cache.get('c'));
-  assert.equal(cache.size, 2);
-  const none = new SessionCache(0);
-  none.set(entry('a'));
-  assert.equal(none.get('a'), undefined);
 });
 
 // Several connections are what a scaled-out deployment has; SQLite's single connection

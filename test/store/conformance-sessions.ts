@@ -156,16 +156,20 @@ export function sessionConformance(current: () => KyselyStore): void {
       await store.sessions.recordActivity([]);
     });
 
-    test('updateData replaces data and request time; unknown id or another tenant → undefined, unchanged', async () => {
+    test('updateContent replaces data or user and the request time; unknown id or another tenant → undefined, unchanged', async () => {
       const s = aSession('main');
       await store.sessions.insert(s);
-      const updated = await store.sessions.updateData('main', s.id, { step: 2 }, T0 + MIN);
+      const updated = await store.sessions.updateContent('main', s.id, { data: { step: 2 } }, T0 + MIN);
       assert.deepEqual(updated, { ...s, data: { step: 2 }, requestTime: T0 + MIN });
       assert.deepEqual(await store.sessions.findById('main', s.id), updated);
-      assert.equal(await store.sessions.updateData('other', s.id, { step: 3 }, T0 + 2 * MIN), undefined);
-      assert.equal(await store.sessions.updateData('main', 'unknown', { step: 3 }, T0 + 2 * MIN), undefined);
+      assert.equal(await store.sessions.updateContent('other', s.id, { data: { step: 3 } }, T0 + 2 * MIN), undefined);
+      assert.equal(await store.sessions.updateContent('main', 'unknown', { data: { step: 3 } }, T0 + 2 * MIN), undefined);
       assert.deepEqual(await store.sessions.findById('main', s.id), updated);
-      assert.equal((await store.sessions.updateData('main', s.id, null, T0 + 3 * MIN))?.data, null);
+      const withUser = await store.sessions.updateContent('main', s.id, { user: 'xyz' }, T0 + 3 * MIN);
+      assert.deepEqual(withUser, { ...updated, user: 'xyz', requestTime: T0 + 3 * MIN }, 'user alone changes; data stays');
+      const both = await store.sessions.updateContent('main', s.id, { user: 42, data: ['a', { b: null }] }, T0 + 4 * MIN);
+      assert.deepEqual([both?.user, both?.data], [42, ['a', { b: null }]]);
+      assert.equal((await store.sessions.updateContent('main', s.id, { data: null }, T0 + 5 * MIN))?.data, null);
     });
 
     test('delete removes the record and returns it once; another tenant cannot delete it', async () => {

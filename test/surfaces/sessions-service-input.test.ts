@@ -100,7 +100,7 @@ describe('sessions service input', () => {
 
   test('unknown operations and other methods are NOT_FOUND (404) in the same description', async () => {
     assertError(await post('close_all_sessions', {}), 404, 'NOT_FOUND', 'NotFound', 'unknown operation');
-    assertError(await api(app.url, '/v1/sessions/update_session_user', { body: {}, bearer: key }), 404, 'NOT_FOUND', 'NotFound', 'not offered');
+    assertError(await api(app.url, '/v1/sessions/close_expired_sessions', { body: {}, bearer: key }), 404, 'NOT_FOUND', 'NotFound', 'not offered');
     assertError(await api(app.url, '/sessions/get_sessions', { method: 'GET', bearer: key }), 404, 'NOT_FOUND', 'NotFound', 'GET');
     assertError(await api(app.url, '/sessions/get_sessions', { method: 'PUT', body: {}, bearer: key }), 404, 'NOT_FOUND', 'NotFound', 'PUT');
   });

@@ -65,18 +65,25 @@ for (const prefix of ['/sessions', '/v1/sessions']) {
       assert.equal(deleted.status, 200);
       assert.deepEqual(deleted.body, closed.body);
       const gone = await op('get_session_by_id', { session_id: session.id });
-      assert.equal(gone.status, 200);
-      assert.equal(gone.text, 'null');
+      assert.equal(gone.status, 204);
+      assert.equal(gone.text, '');
     });
 
-    test('unknown ids: null to read or delete, NOT_FOUND to store or close', async () => {
+    test('unknown ids: null (204 No Content, no body) to read or delete, NOT_FOUND to store, update or close', async () => {
       for (const operation of ['get_session_by_id', 'delete_session_by_id']) {
         const response = await op(operation, { session_id: 'no-such-session' });
-        assert.equal(response.status, 200, operation);
-        assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
-        assert.equal(response.text, 'null', operation);
+        assert.equal(response.status, 204, operation);
+        assert.equal(response.headers.get('content-type'), null, `${operation}: a 204 has no body, so no content type`);
+        assert.equal(response.headers.get('content-length') ?? '0', '0', operation);
+        assert.equal(response.text, '', operation);
+        assert.ok(response.headers.get('x-correlation-id'), `${operation}: the usual headers are still there`);
       }
-      for (const [operation, body] of [['store_session_data', { session_id: 'no-such-session', data: {} }], ['close_session', { session_id: 'no-such-session' }]] as const) {
+      const unknownContent = [
+        ['store_session_data', { session_id: 'no-such-session', data: {} }],
+        ['update_session_user', { session_id: 'no-such-session', user: {} }],
+        ['close_session', { session_id: 'no-such-session' }],
+      ] as const;
+      for (const [operation, body] of unknownContent) {
         const response = await op(operation, body);
         assert.equal(response.status, 404, operation);
         assert.equal(response.body.code, 'NOT_FOUND');
@@ -91,6 +98,58 @@ for (const prefix of ['/sessions', '/v1/sessions']) {
       assert.equal(refused.status, 409);
       assert.equal(refused.body.code, 'CONFLICT');
       assert.deepEqual((await op('get_session_by_id', { session_id: session.id })).body, closed.body);
+    });
+
+    test('update_session_user replaces user, leaves data, counts as activity; a closed session is CONFLICT', async () => {
+      const { body: session } = await op('open_session', { user_id: 'ext-user', user: { name: 'first' }, data: { cart: 1 } });
+      app.clock.advance(30_000);
+      const updated = await op('update_session_user', { session_id: session.id, user: { name: 'second', roles: ['x'] } });
+      assert.equal(updated.status, 200, updated.text);
+      assert.deepEqual(Object.keys(updated.body).sort(), sessionV1Fields);
+      assert.deepEqual(updated.body.user, { name: 'second', roles: ['x'] });
+      assert.deepEqual(updated.body.data, { cart: 1 }, 'data stays as it was');
+      assert.equal(updated.body.request_time, new Date(app.clock.now()).toISOString());
+      assert.deepEqual((await op('get_session_by_id', { session_id: session.id })).body, updated.body);
+      const missing = await op('update_session_user', { session_id: session.id });
+      assert.equal(missing.status, 400, 'user is required (send null to clear it)');
+      await op('close_session', { session_id: session.id });
+      const refused = await op('update_session_user', { session_id: session.id, user: 'late' });
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.code, 'CONFLICT');
+    });
+
+    test('a string, a number and an object are kept unchanged as user and as data, through every operation that writes them', async () => {
+      for (const value of ['xyz', 42, { nested: { list: [1, 'two', null, true] } }]) {
+        const opened = await op('open_session', { user_id: 'ext-values', user: value, data: value });
+        assert.equal(opened.status, 200);
+        assert.deepEqual([opened.body.user, opened.body.data], [value, value], 'open_session');
+        const read = async () => (await op('get_session_by_id', { session_id: opened.body.id })).body;
+        assert.deepEqual([(await read()).user, (await read()).data], [value, value], 'read back after open_session');
+        const other = typeof value === 'string' ? 7 : 'text';
+        await op('store_session_data', { session_id: opened.body.id, data: other });
+        await op('update_session_user', { session_id: opened.body.id, user: other });
+        assert.deepEqual([(await read()).user, (await read()).data], [other, other], 'read back after a change');
+        const data = await op('store_session_data', { session_id: opened.body.id, data: value });
+        assert.deepEqual(data.body.data, value, 'store_session_data');
+        const user = await op('update_session_user', { session_id: opened.body.id, user: value });
+        assert.deepEqual(user.body.user, value, 'update_session_user');
+        assert.deepEqual([(await read()).user, (await read()).data], [value, value], 'read back after store_session_data and update_session_user');
+      }
+    });
+
+    test('a correlation_id header, as Pip clients send it, is echoed like X-Correlation-Id', async () => {
+      const viaHeader = await api(app.url, `${prefix}/get_session_by_id`, { body: {}, bearer: key, headers: { correlation_id: 'pip-123' } });
+      assert.equal(viaHeader.status, 400);
+      assert.equal(viaHeader.headers.get('x-correlation-id'), 'pip-123');
+      assert.equal(viaHeader.body.correlation_id, 'pip-123');
+      const ok = await api(app.url, `${prefix}/get_sessions`, { body: {}, bearer: key, headers: { correlation_id: 'pip-124' } });
+      assert.equal(ok.headers.get('x-correlation-id'), 'pip-124');
+      const insane = await api(app.url, `${prefix}/get_sessions`, { body: {}, bearer: key, headers: { correlation_id: 'no spaces allowed' } });
+      assert.match(insane.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/, 'an unusable id is replaced by a fresh one');
+      const both = await api(app.url, `${prefix}/get_sessions?correlation_id=from-query`, { body: {}, bearer: key, headers: { correlation_id: 'from-header' } });
+      assert.equal(both.headers.get('x-correlation-id'), 'from-query', 'the query parameter comes first');
+      const order = await api(app.url, `${prefix}/get_sessions`, { body: {}, bearer: key, headers: { correlation_id: 'third', 'x-correlation-id': 'first' } });
+      assert.equal(order.headers.get('x-correlation-id'), 'first', 'X-Correlation-Id comes before correlation_id');
     });
   });
 }
@@ -257,6 +316,30 @@ describe('expiry and idle time', () => {
     const reported = await call(app, key, 'get_session_by_id', { session_id: session.id });
     assert.equal(reported.body.active, false);
     assert.equal(reported.body.close_time, new Date(Date.parse(session.open_time) + 2 * 3_600_000).toISOString());
+  });
+});
+
+describe('the validation cache with large sessions', () => {
+  test('stays within SESSION_CACHE_BYTES however large user and data are, and every session still works', async () => {
+    const app = await startApp({ SESSION_LIMIT_PER_USER: '0', SESSION_CACHE_BYTES: '64kb' });
+    try {
+      const key = await serviceKey(app);
+      const large = { blob: 'x'.repeat(60 * 1024) };
+      const ids: string[] = [];
+      for (let i = 0; i < 150; i++) {
+        const opened = await call(app, key, 'open_session', { user_id: `ext-large-${i}`, user: large, data: large });
+        assert.equal(opened.status, 200);
+        ids.push(opened.body.id);
+        assert.ok(app.core.sessions.cache.bytes <= 64 * 1024, `after ${i + 1} sessions: ${app.core.sessions.cache.bytes} bytes`);
+      }
+      assert.ok(app.core.sessions.cache.size >= 50, `small entries fill the bound (${app.core.sessions.cache.size})`);
+      for (const id of [ids[0], ids[149]]) {
+        const read = await call(app, key, 'get_session_by_id', { session_id: id });
+        assert.deepEqual([read.body.user, read.body.data], [large, large], 'the values come from the store, not the cache');
+      }
+    } finally {
+      await app.close();
+    }
   });
 });
 

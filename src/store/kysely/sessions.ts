@@ -1,7 +1,7 @@
 // Sessions on Kysely. Closing keeps the row (active 0, close time, user and data cleared)
 // so that the sessions service can still report it; deleting removes it.
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ActivityUpdate, ClosedSession, SessionFilter, SessionRecord, SessionRepository } from '../ports.js';
+import type { ActivityUpdate, ClosedSession, SessionContent, SessionFilter, SessionRecord, SessionRepository } from '../ports.js';
 import type { Schema, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import type { Engine } from './engine.js';
@@ -183,10 +183,14 @@ export class KyselySessionRepository implements SessionRepository {
     }
   }
 
-  async updateData(database: string, id: string, data: unknown, requestTime: number): Promise<SessionRecord | undefined> {
+  async updateContent(database: string, id: string, content: SessionContent, requestTime: number): Promise<SessionRecord | undefined> {
     await this.db
       .updateTable('sessions')
-      .set({ data: toJson(data), request_time: requestTime })
+      .set({
+        request_time: requestTime,
+        ...(Object.hasOwn(content, 'data') ? { data: toJson(content.data) } : {}),
+        ...(Object.hasOwn(content, 'user') ? { user_info: toJson(content.user) } : {}),
+      })
       .where('database', '=', database)
       .where('id', '=', id)
       .execute();

@@ -5,19 +5,13 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { anonymous, type RequestContext } from '../../core/context.js';
 import { fail, GatehouseError } from '../../core/errors.js';
 import { invoke } from '../../operations/operation.js';
-import { bearerToken, headerValue, requestContext, type HttpDeps } from '../../server/context.js';
-import { fromFastifyError } from '../../server/fastify-errors.js';
-import type { RouteRegistry } from '../../server/route-registry.js';
+import { bearerToken, headerValue, requestContext } from '../../server/context.js';
 import { addRoute, type HttpRoute } from '../http-route.js';
 import { isJsonObject } from '../json-body.js';
+import type { HttpSurface, SurfaceDeps } from '../surface.js';
 import { clearedSessionCookie, readCookie, sessionCookie, sessionCookieName } from './cookies.js';
 import { ErrorEnvelope, sendError, sendSuccess, successEnvelope } from './envelope.js';
 import { OwnSessionView, PermissionsView, RegisteredView, SessionIdView, SessionView, UserIdView, UserView, iso, ownSessionView, sessionView, userView } from './views.js';
-
-export interface RestUserDeps extends HttpDeps {
-  registry: RouteRegistry;
-  log: (err: unknown, request: FastifyRequest) => void;
-}
 
 type Credential = { token: string; source: 'cookie' | 'bearer' };
 
@@ -25,9 +19,16 @@ const mutating = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 const updatableFields = ['username', 'email', 'full_name', 'password', 'current_password'] as const;
 const jsonMediaType = /^application\/json\s*(?:;|$)/i;
 
-export const restUserPrefix = '/api/user';
+export const restUserSurface: HttpSurface = {
+  tag: 'REST user API',
+  description: 'Accounts, password login and the sid session cookie (SPEC §3).',
+  prefixes: ['/api/user'],
+  plugin: restUserPlugin,
+  sendError,
+  unknownRouteMessage: () => 'No such route.',
+};
 
-export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
+function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
   const { core } = deps;
   const { accounts, sessions } = core.catalog;
 
@@ -262,15 +263,9 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
   ];
 
   return async (app) => {
-    app.setErrorHandler((err, request, reply) => {
-      const error = fromFastifyError(err);
-      if (error.code === 'internal') deps.log(err, request);
-      return sendError(reply, error);
-    });
-    app.setNotFoundHandler((_request, reply) => sendError(reply, new GatehouseError('not_found', { message: 'No such route.' })));
     for (const route of routes) {
       const { handler } = route;
-      addRoute(app, deps.registry, restUserPrefix, {
+      addRoute(app, deps.registry, app.prefix, {
         ...route,
         // A route without a body also answers 400 and 415 for one sent anyway.
         errorStatuses: route.body ? route.errorStatuses : [...new Set([400, ...(route.errorStatuses ?? []), 415])].sort((a, b) => a - b),
@@ -280,7 +275,7 @@ export function restUserSurface(deps: RestUserDeps): FastifyPluginAsync {
               refuseBody(request);
               return handler(request, reply);
             },
-        tag: 'REST user API',
+        tag: restUserSurface.tag,
         errorSchema: ErrorEnvelope,
         headers: [{ name: 'X-Database', description: 'Tenant database (default main)' }],
       });

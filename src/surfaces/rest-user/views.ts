@@ -39,7 +39,7 @@ export const RegisteredView = Type.Object({ user_id: Type.String(), username: Ty
 
 export const SessionView = Type.Object({ session_id: Type.String(), user_id: Type.String(), expires_at: DateTime });
 
-export function sessionView(session: SessionRecord) {
+export function sessionView(session: Pick<SessionRecord, 'id' | 'userId' | 'expiresAt'>) {
   return { session_id: session.id, user_id: session.userId, expires_at: iso(session.expiresAt) };
 }
 

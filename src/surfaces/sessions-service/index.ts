@@ -2,23 +2,15 @@
 // answered with SessionV1 / DataPage / null, or the standard error description. Registered
 // under /sessions and /v1/sessions; both are the same plugin. No business rules live here.
 import type { TSchema } from '@sinclair/typebox';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { RequestContext } from '../../core/context.js';
-import { GatehouseError } from '../../core/errors.js';
 import { invoke, type Operation } from '../../operations/operation.js';
-import type { HttpDeps } from '../../server/context.js';
-import { fromFastifyError } from '../../server/fastify-errors.js';
-import type { RouteRegistry } from '../../server/route-registry.js';
 import { addRoute } from '../http-route.js';
+import type { HttpSurface, SurfaceDeps } from '../surface.js';
 import { authorizedContext, credentialCheckers } from './credentials.js';
 import { ErrorDescription, sendError } from './errors.js';
 import { bodyObject, operationInput } from './requests.js';
-import { DataPage, NullableSessionV1, SessionV1, dataPage, sessionV1, sessionV1OrNull } from './views.js';
-
-export interface SessionsServiceDeps extends HttpDeps {
-  registry: RouteRegistry;
-  log: (err: unknown, request: FastifyRequest) => void;
-}
+import { DataPage, SessionV1, dataPage, sessionV1, sessionV1OrNull } from './views.js';
 
 interface ServiceRoute<S extends TSchema, R> {
   operation: Operation<S, R>;
@@ -27,12 +19,24 @@ interface ServiceRoute<S extends TSchema, R> {
   response: { description: string; schema: TSchema };
   view: (result: R) => unknown;
   errorStatuses: number[];
+  /** When the operation may find nothing: what its 204 means. */
+  noContent?: string;
 }
 
 // Every route can meet these: bad input or headers, credentials, body size and media type.
 const commonErrors = [400, 401, 403, 413, 415];
 
-export function sessionsServiceSurface(deps: SessionsServiceDeps): FastifyPluginAsync {
+export const sessionsServiceSurface: HttpSurface = {
+  tag: 'Sessions service',
+  description: 'The Pip.Services sessions microservice protocol for back-end services (SPEC §4).',
+  // The sessions service answers under both paths its clients know.
+  prefixes: ['/sessions', '/v1/sessions'],
+  plugin: sessionsServicePlugin,
+  sendError,
+  unknownRouteMessage: (prefix) => `No such operation; use POST ${prefix}/<operation>.`,
+};
+
+function sessionsServicePlugin(deps: SurfaceDeps): FastifyPluginAsync {
   const ops = deps.core.catalog.sessionsService;
   const checkers = credentialCheckers(deps.core);
   // Binds each operation to its view here, where their types still match.
@@ -53,10 +57,11 @@ export function sessionsServiceSurface(deps: SessionsServiceDeps): FastifyPlugin
     route({
       operation: ops.getSessionById,
       wireName: 'get_session_by_id',
-      summary: 'One session by id, or null.',
-      response: { description: 'SessionV1 or null', schema: NullableSessionV1 },
+      summary: 'One session by id, or null (204) when there is none.',
+      response: { description: 'SessionV1', schema: SessionV1 },
       view: sessionV1OrNull,
       errorStatuses: commonErrors,
+      noContent: 'null: no session with this id',
     }),
     route({
       operation: ops.openSession,
@@ -75,6 +80,14 @@ export function sessionsServiceSurface(deps: SessionsServiceDeps): FastifyPlugin
       errorStatuses: [...commonErrors, 404, 409],
     }),
     route({
+      operation: ops.updateSessionUser,
+      wireName: 'update_session_user',
+      summary: 'Replace the user value of an open session (any JSON value, at most SESSION_DATA_LIMIT bytes) and update request_time.',
+      response: { description: 'The updated SessionV1', schema: SessionV1 },
+      view: sessionV1,
+      errorStatuses: [...commonErrors, 404, 409],
+    }),
+    route({
       operation: ops.closeSession,
       wireName: 'close_session',
       summary: 'Close a session: active false, close_time set, user and data cleared; the record stays.',
@@ -85,32 +98,24 @@ export function sessionsServiceSurface(deps: SessionsServiceDeps): FastifyPlugin
     route({
       operation: ops.deleteSessionById,
       wireName: 'delete_session_by_id',
-      summary: 'Delete a session record, or null when there is none.',
-      response: { description: 'The deleted SessionV1 or null', schema: NullableSessionV1 },
+      summary: 'Delete a session record; null (204) when there is none.',
+      response: { description: 'The deleted SessionV1', schema: SessionV1 },
       view: sessionV1OrNull,
       errorStatuses: commonErrors,
+      noContent: 'null: no session with this id',
     }),
   ];
 
   return async (app) => {
-    app.setErrorHandler((err, request, reply) => {
-      const error = fromFastifyError(err);
-      if (error.code === 'internal') deps.log(err, request);
-      return sendError(reply, error);
-    });
-    app.setNotFoundHandler((_request, reply) =>
-      sendError(reply, new GatehouseError('not_found', { message: `No such operation; use POST ${app.prefix}/<operation>.` })),
-    );
-
     for (const r of routes) {
       addRoute(app, deps.registry, app.prefix, {
         method: 'POST',
         path: `/${r.wireName}`,
-        tag: 'Sessions service',
+        tag: sessionsServiceSurface.tag,
         summary: `${r.summary} Fields not named here are ignored.`,
         operation: r.operation.name,
         body: r.operation.input,
-        responses: { 200: r.response },
+        responses: r.noContent ? { 200: r.response, 204: { description: r.noContent } } : { 200: r.response },
         errorSchema: ErrorDescription,
         errorStatuses: r.errorStatuses,
         security: ['serviceKey', 'bearer'],
@@ -121,8 +126,9 @@ export function sessionsServiceSurface(deps: SessionsServiceDeps): FastifyPlugin
         handler: async (request, reply) => {
           const ctx = await authorizedContext(deps, checkers, request, r.operation);
           const body = await r.respond(ctx, operationInput[r.wireName](bodyObject(request.body)));
-          // JSON `null` is a body of its own: Fastify would send an empty one for null.
-          return body === null ? reply.type('application/json').send('null') : reply.send(body);
+          // A null result is `204 No Content`, as the Pip.Services HTTP server answers it: its
+          // clients read a 204 as null, while a `null` body reaches their callers as "null".
+          return body === null ? reply.code(204).send() : reply.send(body);
         },
       });
     }

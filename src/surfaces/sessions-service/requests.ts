@@ -45,6 +45,7 @@ export const operationInput = {
   get_session_by_id: byId,
   open_session: (body: Body) => pick(body, ['user_id', 'user_name', 'address', 'client', 'user', 'data']),
   store_session_data: (body: Body) => pick(body, ['session_id', 'data']),
+  update_session_user: (body: Body) => pick(body, ['session_id', 'user']),
   close_session: byId,
   delete_session_by_id: byId,
 } satisfies Record<string, (body: Body) => Body>;

@@ -20,8 +20,6 @@ export const SessionV1 = Type.Object({
   data: Type.Unknown({ description: 'what store_session_data stored; null once closed' }),
 });
 
-export const NullableSessionV1 = Type.Union([SessionV1, Type.Null()]);
-
 export const DataPage = (item: TSchema) =>
   Type.Object({ data: Type.Array(item), total: Type.Union([Type.Integer(), Type.Null()], { description: 'null unless paging.total was true' }) });
 
