@@ -7,13 +7,21 @@ import { AuditLog } from './audit/log.js';
 import { AccountService } from './accounts/service.js';
 import { MemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/ports.js';
+import { join } from 'node:path';
+import { SecondFactor } from './accounts/second-factor.js';
+import { AccessTokens } from './credentials/access-tokens.js';
 import { PasswordHasher } from './credentials/passwords.js';
+import { environmentKeys, fileKeys, SecretBox } from './credentials/secret-box.js';
+import { SigningKeys } from './credentials/signing-keys.js';
 import { LoginThrottle, defaultThrottleRules, type ThrottleRules } from './credentials/throttle.js';
 import { createCatalog, type Catalog } from './operations/catalog.js';
 import { Authenticator } from './sessions/authenticator.js';
 import { SessionService } from './sessions/service.js';
 import { openStore } from './store/open.js';
 import type { KyselyStore } from './store/kysely/store.js';
+
+/** How often a node re-reads the signing keys, so a rotation made elsewhere reaches it. */
+const signingKeyRefreshMs = 30_000;
 
 export interface Core {
   config: Config;
@@ -25,6 +33,9 @@ export interface Core {
   audit: AuditLog;
   sessions: SessionService;
   accounts: AccountService;
+  secrets: SecretBox;
+  signingKeys: SigningKeys;
+  tokens: AccessTokens;
   authenticator: Authenticator;
   catalog: Catalog;
   /** Starts the background work: activity flushing and the sweeper. */
@@ -48,9 +59,13 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   const throttle = new LoginThrottle(clock, options.throttleRules ?? defaultThrottleRules);
   const audit = new AuditLog(store.audit);
   const sessions = SessionService.fromConfig(store, bus, clock, config.session);
-  const accounts = new AccountService(store, sessions, passwords, throttle, audit);
-  const authenticator = new Authenticator(store, sessions);
-  const catalog = createCatalog({ accounts, sessions, audit });
+  const secrets = new SecretBox(config.secretKey ? environmentKeys(config.secretKey) : fileKeys(join(config.dataDir, 'secret.key')));
+  const signingKeys = new SigningKeys(store.signingKeys, secrets, clock, { maxTokenTtlMs: config.token.maxTtlMs, refreshMs: signingKeyRefreshMs });
+  await signingKeys.ensure();
+  const tokens = new AccessTokens(signingKeys, clock, config.token, config.token.cacheSize);
+  const accounts = new AccountService(store, sessions, passwords, throttle, audit, new SecondFactor(store, secrets, audit));
+  const authenticator = new Authenticator(store, sessions, tokens);
+  const catalog = createCatalog({ accounts, sessions, audit, authenticator, tokens, throttle });
 
   const timers: NodeJS.Timeout[] = [];
   return {
@@ -63,6 +78,9 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     audit,
     sessions,
     accounts,
+    secrets,
+    signingKeys,
+    tokens,
     authenticator,
     catalog,
     startBackground() {

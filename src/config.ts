@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { environmentKeys } from './credentials/secret-box.js';
 
 export type SessionLimitPolicy = 'replace' | 'reject';
 
@@ -36,7 +37,14 @@ export interface Config {
     sweepIntervalMs: number;
     dataLimitBytes: number;
   };
-  token: { defaultTtlMs: number; maxTtlMs: number };
+  token: {
+    defaultTtlMs: number;
+    maxTtlMs: number;
+    /** Verified access tokens remembered so a repeated one skips the signature check. */
+    cacheSize: number;
+  };
+  /** GATEHOUSE_SECRET_KEY: keys (current first) sealing secrets at rest; unset → a key file. */
+  secretKey: string | undefined;
   passwordHash: PasswordHashParams;
   passwordHashConcurrency: number;
   cookieSecure: 'auto' | boolean;
@@ -145,6 +153,16 @@ function parseOrigins(variable: string, text: string): string[] {
     });
 }
 
+/** One or more comma-separated keys, each 32 bytes in base64url; checked here, used by the secret box. */
+function parseSecretKeys(text: string): string {
+  try {
+    environmentKeys(text);
+  } catch (err) {
+    throw new ConfigError('GATEHOUSE_SECRET_KEY', (err as Error).message.replace(/^GATEHOUSE_SECRET_KEY: /, ''));
+  }
+  return text;
+}
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -191,7 +209,8 @@ export function loadConfig(env: Env = process.env): Config {
       sweepIntervalMs: parseDuration('SESSION_SWEEP_INTERVAL', get('SESSION_SWEEP_INTERVAL') ?? '30s', maxTimerMs),
       dataLimitBytes: parseSize('SESSION_DATA_LIMIT', get('SESSION_DATA_LIMIT') ?? '64kb'),
     },
-    token: { defaultTtlMs: tokenDefault, maxTtlMs: tokenMax },
+    token: { defaultTtlMs: tokenDefault, maxTtlMs: tokenMax, cacheSize: parseInteger('TOKEN_CACHE_SIZE', get('TOKEN_CACHE_SIZE') ?? '100000', 0, 10_000_000) },
+    secretKey: get('GATEHOUSE_SECRET_KEY') && parseSecretKeys(get('GATEHOUSE_SECRET_KEY')!),
     passwordHash: parsePasswordHash('PASSWORD_HASH', get('PASSWORD_HASH') ?? 'argon2id:m=19456,t=2,p=1'),
     passwordHashConcurrency: parseInteger(
       'PASSWORD_HASH_CONCURRENCY',

@@ -10,6 +10,7 @@ import type { PasswordHasher } from '../credentials/passwords.js';
 import type { LoginThrottle } from '../credentials/throttle.js';
 import type { SessionService, OpenedSession } from '../sessions/service.js';
 import type { ClosedSession, Store, UserChanges, UserRecord } from '../store/ports.js';
+import type { SecondFactor } from './second-factor.js';
 import { banHasEnded, ensureMayOpenSession } from './standing.js';
 import { checkPassword, normalizeEmail, normalizeFullName, normalizeUsername, usernameKeyOf } from './identity.js';
 
@@ -28,6 +29,8 @@ export interface LoginRequest {
   password: string;
   /** Client machine id some protocols send. */
   nodeId?: string | null;
+  /** The current TOTP code; needed once the account has a second factor. */
+  totp?: string;
 }
 
 export interface ProfileChanges {
@@ -38,6 +41,9 @@ export interface ProfileChanges {
   currentPassword?: string;
 }
 
+/** The login-throttle key of an existing account: shared by every check of its secrets. */
+export const accountThrottleKey = (database: string, userId: string): string => `${database}:id:${userId}`;
+
 export class AccountService {
   constructor(
     private readonly store: Store,
@@ -45,6 +51,7 @@ export class AccountService {
     private readonly passwords: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditLog,
+    readonly secondFactor: SecondFactor,
   ) {}
 
   async register(ctx: RequestContext, request: RegistrationRequest): Promise<UserRecord> {
@@ -88,7 +95,7 @@ export class AccountService {
       : await this.store.users.findByUsernameKey(ctx.database, usernameKeyOf(request.login));
     // Throttle by account when it exists (so username and email share one counter), else
     // by the name tried: both look the same from outside.
-    const throttleKey = `${ctx.database}:${user ? `id:${user.id}` : `name:${request.byEmail ? 'e' : 'u'}:${request.login.toLowerCase()}`}`;
+    const throttleKey = user ? accountThrottleKey(ctx.database, user.id) : `${ctx.database}:name:${request.byEmail ? 'e' : 'u'}:${request.login.toLowerCase()}`;
     try {
       this.throttle.check(throttleKey, ctx.address);
     } catch (err) {
@@ -103,6 +110,17 @@ export class AccountService {
     }
     const now = ctx.clock.now();
     const active = await this.ensureMayLogIn(ctx, user, now);
+    // The second step, asked only of someone who knows the password. A wrong code counts
+    // as a failed login, so the throttle bounds guessing of codes as it does of passwords.
+    const mfa = await this.secondFactor.isEnabled(ctx.database, user.id);
+    if (mfa) {
+      if (request.totp === undefined || request.totp === '') fail('mfa_required', { message: 'This account needs a TOTP code (totp).' });
+      if (!(await this.secondFactor.check(ctx, user.id, request.totp))) {
+        this.throttle.recordFailure(throttleKey, ctx.address);
+        await this.audit.record(ctx, 'login.failed', { target: user.id, actor: null, details: { factor: 'totp' } });
+        fail('invalid_credentials');
+      }
+    }
     this.throttle.recordSuccess(throttleKey);
 
     const changes: UserChanges = { lastLogin: now };
@@ -115,8 +133,9 @@ export class AccountService {
       address: ctx.address,
       client: ctx.client,
       nodeId: request.nodeId ?? null,
+      mfa,
     });
-    await this.audit.record(ctx, 'login.succeeded', { actor: updated.id, target: updated.id, details: { session_id: opened.session.id } });
+    await this.audit.record(ctx, 'login.succeeded', { actor: updated.id, target: updated.id, details: { session_id: opened.session.id, mfa } });
     return { user: updated, opened };
   }
 
@@ -167,10 +186,16 @@ export class AccountService {
 
   /** Removes the user with every session and audit record of theirs; the name becomes free. */
   async deleteSelf(ctx: RequestContext, userId: string, password: string): Promise<void> {
+    await this.checkPassword(ctx, userId, password);
+    await this.deleteUser(ctx, userId);
+  }
+
+  /** Re-authenticates a signed-in user by password; a wrong one is `invalid_credentials`. */
+  async checkPassword(ctx: RequestContext, userId: string, password: string): Promise<UserRecord> {
     const user = await this.findUser(ctx.database, userId);
     const check = await this.passwords.verify(user.passwordHash, password);
     if (!check.ok) fail('invalid_credentials', { message: 'The password is not correct.' });
-    await this.deleteUser(ctx, userId);
+    return user;
   }
 
   async deleteUser(ctx: RequestContext, userId: string): Promise<void> {

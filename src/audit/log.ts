@@ -20,6 +20,11 @@ export type AuditEventType =
   | 'account.banned'
   | 'account.unbanned'
   | 'password.changed'
+  | 'totp.enabled'
+  | 'totp.disabled'
+  | 'totp.failed'
+  | 'signing_key.rotated'
+  | 'secret_key.rotated'
   | 'service_key.created'
   | 'service_key.revoked'
   | 'service_key.rejected';

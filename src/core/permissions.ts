@@ -26,6 +26,12 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: permissions,
 };
 
+/**
+ * Administrative power: a caller who holds one of these (an administrator, or a user
+ * granted it as a privilege) may use it only from a session that passed a second factor.
+ */
+export const secondFactorPermissions: ReadonlySet<Permission> = new Set(['accounts.manage', 'accounts.roles', 'sessions.manage', 'databases.manage']);
+
 export function isPermission(name: string): name is Permission {
   return (permissions as readonly string[]).includes(name);
 }

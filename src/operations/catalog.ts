@@ -3,22 +3,32 @@
 // which operations each surface may expose.
 import type { AuditLog } from '../audit/log.js';
 import { accountOperations } from '../accounts/operations.js';
+import { secondFactorOperations } from '../accounts/second-factor-operations.js';
 import type { AccountService } from '../accounts/service.js';
+import type { AccessTokens } from '../credentials/access-tokens.js';
+import type { LoginThrottle } from '../credentials/throttle.js';
+import type { Authenticator } from '../sessions/authenticator.js';
 import { sessionOperations } from '../sessions/operations.js';
 import { sessionServiceOperations } from '../sessions/service-operations.js';
 import type { SessionService } from '../sessions/service.js';
+import { tokenOperations } from '../sessions/token-operations.js';
 import type { Operation } from './operation.js';
 
 export interface CatalogDependencies {
   accounts: AccountService;
   sessions: SessionService;
   audit: AuditLog;
+  authenticator: Authenticator;
+  tokens: AccessTokens;
+  throttle: LoginThrottle;
 }
 
 export function createCatalog(deps: CatalogDependencies) {
   return {
     accounts: accountOperations(deps.accounts),
-    sessions: sessionOperations(deps.sessions, deps.accounts, deps.audit),
+    secondFactor: secondFactorOperations(deps.accounts, deps.throttle),
+    sessions: sessionOperations(deps.sessions, deps.accounts, deps.audit, deps.authenticator),
+    tokens: tokenOperations(deps.sessions, deps.tokens),
     sessionsService: sessionServiceOperations(deps.sessions, deps.audit),
   };
 }

@@ -5,7 +5,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Caller, RequestContext } from '../core/context.js';
 import { fail } from '../core/errors.js';
-import type { Permission } from '../core/permissions.js';
+import { secondFactorPermissions, type Permission } from '../core/permissions.js';
 
 /** `public`: anyone; `authenticated`: any signed-in user; otherwise one permission. */
 export type Access = 'public' | 'authenticated' | Permission;
@@ -34,6 +34,10 @@ export function authorize(access: Access, caller: Caller): void {
     return;
   }
   if (!caller.permissions.has(access)) fail('forbidden');
+  // The one place administrative power asks for a second factor; service keys have none.
+  if (caller.kind === 'user' && !caller.mfa && secondFactorPermissions.has(access)) {
+    fail('mfa_required', { message: 'This needs a session opened with a second factor (TOTP).' });
+  }
 }
 
 const maxReportedErrors = 10;

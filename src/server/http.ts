@@ -155,6 +155,12 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
       return sendPlain(reply, new GatehouseError('unavailable', { message: 'The store is not reachable.' }));
     }
   });
+  // Public keys for anyone verifying access tokens; a rotation shows here within a minute,
+  // and the old key stays until its tokens have expired.
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=60');
+    return core.signingKeys.jwks();
+  });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -6,7 +6,7 @@ import { errorCatalog } from '../core/errors.js';
 
 const securitySchemes = {
   cookie: { type: 'apiKey', in: 'cookie', name: 'sid', description: 'Session cookie set by POST /api/user/session/create.' },
-  bearer: { type: 'http', scheme: 'bearer', description: 'A session token (the value of the sid cookie).' },
+  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /api/user/token (a JWT; keys at /.well-known/jwks.json), or a session token (the value of the sid cookie).' },
   serviceKey: { type: 'http', scheme: 'bearer', description: 'A service key made with `gatehouse service-key create`.' },
 } as const;
 

@@ -1,10 +1,12 @@
 // Turns a presented credential into a caller. Surfaces extract the credential from their
-// wire format (cookie, bearer header, body field, service key); the rules live here.
-// Adding a credential kind (for example access tokens) is one more method and one more
-// entry in the surface's list of checkers.
+// wire format (cookie, bearer header, body field, service key); the rules live here. A user
+// credential is a session token or an access token (a JWT naming its session); both end
+// in the same exact session check, so closing a session stops every credential of it.
+import type { Role } from '../core/permissions.js';
 import type { ServiceCaller, UserCaller } from '../core/context.js';
 import { digestSecret } from '../core/ids.js';
-import { effectivePermissions } from '../core/permissions.js';
+import { effectivePermissions, roles } from '../core/permissions.js';
+import { looksLikeJwt, type AccessClaims, type AccessTokens } from '../credentials/access-tokens.js';
 import type { Store } from '../store/ports.js';
 import type { LiveSession } from './cache.js';
 import type { SessionService } from './service.js';
@@ -14,29 +16,65 @@ export interface AuthenticatedUser {
   session: LiveSession;
 }
 
+/** The lower of two roles: a token issued for a role below the user's keeps to it. */
+const lowerRole = (a: Role, b: Role): Role => (roles.indexOf(a) <= roles.indexOf(b) ? a : b);
+
 export class Authenticator {
   constructor(
     private readonly store: Store,
     private readonly sessions: SessionService,
+    private readonly tokens: AccessTokens,
   ) {}
 
+  /** The live session a user credential stands for, cookie token or access token alike. */
+  async liveSession(credential: string, database: string): Promise<LiveSession | undefined> {
+    if (!looksLikeJwt(credential)) return this.sessions.validate(credential, database);
+    const claims = await this.claimsFor(credential, database);
+    return claims && (await this.tokenSession(claims, database));
+  }
+
+  /** The session a credential belongs to whether or not it is still live (for logout). */
+  async anySession(credential: string, database: string): Promise<LiveSession | undefined> {
+    if (!looksLikeJwt(credential)) return this.sessions.findByToken(credential, database);
+    const claims = await this.claimsFor(credential, database);
+    const session = claims && (await this.sessions.find(database, claims.sid));
+    return session?.userId === claims?.sub ? session : undefined;
+  }
+
   /** A live session of an active local user, as a caller with that user's permissions. */
-  async sessionToken(token: string, database: string): Promise<AuthenticatedUser | undefined> {
-    const session = await this.sessions.validate(token, database);
+  async user(credential: string, database: string): Promise<AuthenticatedUser | undefined> {
+    const claims = looksLikeJwt(credential) ? await this.claimsFor(credential, database) : undefined;
+    if (looksLikeJwt(credential) && claims === undefined) return undefined;
+    const session = claims ? await this.tokenSession(claims, database) : await this.sessions.validate(credential, database);
     if (session === undefined) return undefined;
+    // Read on every request, so a change of role, privileges or status applies at once.
     const user = await this.store.users.findById(database, session.userId);
     if (user === undefined || user.status !== 'active') return undefined;
+    const role = claims ? lowerRole(claims.role, user.role) : user.role;
+    // A token limited below the user's role carries none of the user's extra privileges.
+    const privileges = role === user.role ? user.privileges : [];
     return {
       session,
       caller: {
         kind: 'user',
         userId: user.id,
-        role: user.role,
-        permissions: new Set(effectivePermissions(user.role, user.privileges)),
+        role,
+        permissions: new Set(effectivePermissions(role, privileges)),
         sessionId: session.id,
         mfa: session.mfa,
       },
     };
+  }
+
+  private async claimsFor(token: string, database: string): Promise<AccessClaims | undefined> {
+    const claims = await this.tokens.verify(token);
+    // A token of another database is no credential here, exactly like an unknown one.
+    return claims?.db === database ? claims : undefined;
+  }
+
+  private async tokenSession(claims: AccessClaims, database: string): Promise<LiveSession | undefined> {
+    const session = await this.sessions.validateById(database, claims.sid);
+    return session?.userId === claims.sub ? session : undefined;
   }
 
   /**

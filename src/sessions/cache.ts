@@ -30,7 +30,8 @@ const textBytes = (text: string | null): number => (text === null ? 0 : 16 + 2 *
 export function estimateEntryBytes(session: LiveSession): number {
   return (
     entryOverheadBytes +
-    textBytes(session.tokenDigest) * 2 + // the record's field and the Map key
+    textBytes(session.tokenDigest) * 3 + // the record's field, the Map key and the id index's value
+    textBytes(session.id) + // the id index's key
     textBytes(session.database) +
     textBytes(session.id) +
     textBytes(session.userId) +
@@ -49,6 +50,8 @@ function withoutContent(session: SessionRecord | LiveSession): LiveSession {
 
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
+  /** Session id → token digest, for credentials that name the session (access tokens). */
+  private readonly digestById = new Map<string, string>();
   private inserted = 0;
   private heldBytes = 0;
   private readonly promoteAfter: number;
@@ -80,6 +83,11 @@ export class SessionCache {
     return entry.session;
   }
 
+  getById(sessionId: string): LiveSession | undefined {
+    const digest = this.digestById.get(sessionId);
+    return digest === undefined ? undefined : this.get(digest);
+  }
+
   /** Caches a session (without its user and data); returns the cached object, if kept. */
   set(session: SessionRecord | LiveSession): LiveSession | undefined {
     if (this.capacity === 0) return undefined;
@@ -88,6 +96,7 @@ export class SessionCache {
     if (bytes > this.maxBytes) return undefined;
     this.evict(live.tokenDigest);
     this.entries.set(live.tokenDigest, { session: live, stamp: ++this.inserted, bytes });
+    this.digestById.set(live.id, live.tokenDigest);
     this.heldBytes += bytes;
     while (this.entries.size > this.capacity || this.heldBytes > this.maxBytes) {
       this.evict(this.entries.keys().next().value as string);
@@ -99,11 +108,13 @@ export class SessionCache {
     const entry = this.entries.get(tokenDigest);
     if (entry === undefined) return;
     this.entries.delete(tokenDigest);
+    this.digestById.delete(entry.session.id);
     this.heldBytes -= entry.bytes;
   }
 
   clear(): void {
     this.entries.clear();
+    this.digestById.clear();
     this.heldBytes = 0;
   }
 }

@@ -7,11 +7,13 @@ import type { AccountService } from '../accounts/service.js';
 import { selfOf } from '../accounts/operations.js';
 import { fail } from '../core/errors.js';
 import { defineOperation } from '../operations/operation.js';
+import type { Authenticator } from './authenticator.js';
 import type { SessionService } from './service.js';
 
-const Token = Type.String({ minLength: 1, maxLength: 512 });
+/** A session token or an access token (JWT). */
+const Token = Type.String({ minLength: 1, maxLength: 4096 });
 
-export function sessionOperations(sessions: SessionService, accounts: AccountService, audit: AuditLog) {
+export function sessionOperations(sessions: SessionService, accounts: AccountService, audit: AuditLog, authenticator: Authenticator) {
   return {
     login: defineOperation({
       name: 'sessions.login',
@@ -34,25 +36,26 @@ export function sessionOperations(sessions: SessionService, accounts: AccountSer
           login: input.username ?? input.email!,
           byEmail: input.username === undefined,
           password: input.password,
+          totp: input.totp,
         });
       },
     }),
 
     validate: defineOperation({
       name: 'sessions.validate',
-      summary: 'Check that a session token is live; an expired or idle one is closed.',
+      summary: 'Check that a session token or access token is live; an expired or idle session is closed.',
       access: 'public',
       input: Type.Object({ token: Token }, { additionalProperties: false }),
-      handler: async (ctx, input) => (await sessions.validate(input.token, ctx.database)) ?? fail('unauthenticated'),
+      handler: async (ctx, input) => (await authenticator.liveSession(input.token, ctx.database)) ?? fail('unauthenticated'),
     }),
 
     logout: defineOperation({
       name: 'sessions.logout',
-      summary: 'Close the session a token belongs to, whether or not it is still live.',
+      summary: 'Close the session a session token or access token belongs to, whether or not it is still live.',
       access: 'public',
       input: Type.Object({ token: Token }, { additionalProperties: false }),
       handler: async (ctx, input) => {
-        const session = await sessions.findByToken(input.token, ctx.database);
+        const session = await authenticator.anySession(input.token, ctx.database);
         if (session === undefined || !session.active) fail('unauthenticated');
         await sessions.close(ctx.database, [session.id]);
         await audit.record(ctx, 'logout', { actor: session.userId, target: session.userId, details: { session_id: session.id } });

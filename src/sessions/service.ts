@@ -134,6 +134,24 @@ export class SessionService {
       if (stored === undefined || !stored.active) return undefined;
       session = this.cache.set(stored) ?? stored;
     }
+    return this.liveOrClosed(session, database);
+  }
+
+  /**
+   * The same check for a credential that names its session by id (an access token): the
+   * same cache, the same exactness, so closing a session stops its tokens at once.
+   */
+  async validateById(database: string, id: string): Promise<LiveSession | undefined> {
+    let session = this.cache.getById(id);
+    if (session === undefined) {
+      const stored = await this.store.sessions.findById(database, id);
+      if (stored === undefined || !stored.active) return undefined;
+      session = this.cache.set(stored) ?? stored;
+    }
+    return this.liveOrClosed(session, database);
+  }
+
+  private async liveOrClosed(session: LiveSession, database: string): Promise<LiveSession | undefined> {
     if (session.database !== database) return undefined;
     const now = this.clock.now();
     if (!this.isLive(session, now)) {

@@ -160,12 +160,65 @@ export interface ServiceKeyRepository {
   revoke(name: string, revokedAt: number): Promise<ServiceKeyRecord | undefined>;
 }
 
+/** A key that signs access tokens. The private half is sealed (see credentials/secret-box). */
+export interface SigningKeyRecord {
+  kid: string;
+  algorithm: 'EdDSA';
+  /** The public JWK, as published. */
+  publicJwk: Record<string, unknown>;
+  /** The private key (PKCS #8 PEM), sealed with the service's secret key. */
+  sealedPrivateKey: string;
+  createdAt: number;
+  /** When a newer key took over signing; null while it is current. */
+  retiredAt: number | null;
+}
+
+export interface SigningKeyRepository {
+  insert(key: SigningKeyRecord): Promise<void>;
+  /** Every key, newest first. */
+  list(): Promise<SigningKeyRecord[]>;
+  /** Marks every current key other than `exceptKid` retired at `at`; returns the kids retired. */
+  retireAllExcept(exceptKid: string, at: number): Promise<string[]>;
+  /** Removes keys retired before `before`; their tokens have all expired. */
+  deleteRetiredBefore(before: number): Promise<number>;
+  replaceSealedPrivateKey(kid: string, sealed: string): Promise<void>;
+}
+
+/** A user's TOTP second factor: pending until a first code confirms it. */
+export interface TotpRecord {
+  database: string;
+  userId: string;
+  /** The base32 secret, sealed with the service's secret key. */
+  sealedSecret: string;
+  enabled: boolean;
+  /** The latest time step whose code was accepted; codes of it or earlier are refused. */
+  lastStep: number;
+  createdAt: number;
+}
+
+export interface TotpRepository {
+  find(database: string, userId: string): Promise<TotpRecord | undefined>;
+  /** Starts (or restarts) an enrolment; refused with `conflict` when one is enabled. */
+  put(record: TotpRecord): Promise<void>;
+  /**
+   * Records `step` as used if it is later than every step used before, atomically (so two
+   * nodes cannot both accept one code), and enables a pending enrolment. False: replayed.
+   */
+  consumeStep(database: string, userId: string, step: number): Promise<boolean>;
+  delete(database: string, userId: string): Promise<boolean>;
+  /** Every record in every database, for re-sealing after a secret-key rotation. */
+  listAll(): Promise<TotpRecord[]>;
+  replaceSealedSecret(database: string, userId: string, sealed: string): Promise<void>;
+}
+
 export interface Repositories {
   databases: DatabaseRepository;
   users: UserRepository;
   sessions: SessionRepository;
   audit: AuditRepository;
   serviceKeys: ServiceKeyRepository;
+  signingKeys: SigningKeyRepository;
+  totp: TotpRepository;
 }
 
 export interface Store extends Repositories {

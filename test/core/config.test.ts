@@ -35,12 +35,22 @@ describe('defaults (SPEC §1)', () => {
     assert.equal(config.session.idleTtlMs, 30 * MIN);
     assert.equal(config.session.limitPerUser, 1);
     assert.equal(config.session.limitPolicy, 'replace');
-    assert.deepEqual(config.token, { defaultTtlMs: 15 * MIN, maxTtlMs: 3 * HOUR });
+    assert.deepEqual(config.token, { defaultTtlMs: 15 * MIN, maxTtlMs: 3 * HOUR, cacheSize: 100_000 });
+    assert.equal(config.secretKey, undefined);
+    assert.equal(config.bodyMaxDepth, 64);
+    assert.deepEqual(config.http, { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 });
+    assert.equal(config.session.cacheBytes, 64 * 1024 * 1024);
     assert.deepEqual(config.passwordHash, { algorithm: 'argon2id', memoryCost: 19456, timeCost: 2, parallelism: 1 });
     assert.equal(config.cookieSecure, 'auto');
     assert.equal(config.trustProxy, false);
     assert.deepEqual(config.allowedOrigins, []);
     assert.equal(config.bodyLimitBytes, 1024 * 1024);
+  });
+
+  test('GATEHOUSE_SECRET_KEY takes one or more 32-byte base64url keys', () => {
+    const key = Buffer.alloc(32, 7).toString('base64url');
+    assert.equal(loadConfig({ GATEHOUSE_SECRET_KEY: key }).secretKey, key);
+    assert.equal(loadConfig({ GATEHOUSE_SECRET_KEY: `${key},${Buffer.alloc(32, 8).toString('base64url')}` }).secretKey?.split(',').length, 2);
   });
 
   test('an empty or blank value counts as unset', () => {
@@ -71,7 +81,7 @@ describe('parsing', () => {
     }
     const config = loadConfig({ SESSION_IDLE_TTL: '10m', TOKEN_TTL_DEFAULT: '5m', TOKEN_TTL_MAX: '1h', SESSION_ACTIVITY_FLUSH: '250ms', SESSION_SWEEP_INTERVAL: '1m' });
     assert.equal(config.session.idleTtlMs, 10 * MIN);
-    assert.deepEqual(config.token, { defaultTtlMs: 5 * MIN, maxTtlMs: HOUR });
+    assert.deepEqual(config.token, { defaultTtlMs: 5 * MIN, maxTtlMs: HOUR, cacheSize: 100_000 });
     assert.equal(config.session.activityFlushMs, 250);
     assert.equal(config.session.sweepIntervalMs, MIN);
     // Timer periods may go up to Node's limit for a timer (2^31 - 1 ms, about 24.8 days).
@@ -162,6 +172,15 @@ describe('bad values', () => {
       [{ AMQP_QUEUE: 'q'.repeat(256) }, 'AMQP_QUEUE'],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
       [{ PASSWORD_HASH_CONCURRENCY: '0' }, 'PASSWORD_HASH_CONCURRENCY'],
+      [{ BODY_MAX_DEPTH: '0' }, 'BODY_MAX_DEPTH'],
+      [{ BODY_MAX_DEPTH: 'deep' }, 'BODY_MAX_DEPTH'],
+      [{ HTTP_REQUEST_TIMEOUT: '30' }, 'HTTP_REQUEST_TIMEOUT'],
+      [{ HTTP_HEADERS_TIMEOUT: '1m' }, 'HTTP_HEADERS_TIMEOUT'],
+      [{ HTTP_KEEP_ALIVE_TIMEOUT: 'forever' }, 'HTTP_KEEP_ALIVE_TIMEOUT'],
+      [{ SESSION_CACHE_BYTES: 'lots' }, 'SESSION_CACHE_BYTES'],
+      [{ TOKEN_CACHE_SIZE: '-1' }, 'TOKEN_CACHE_SIZE'],
+      [{ GATEHOUSE_SECRET_KEY: 'short' }, 'GATEHOUSE_SECRET_KEY'],
+      [{ GATEHOUSE_SECRET_KEY: `${'A'.repeat(43)},nope` }, 'GATEHOUSE_SECRET_KEY'],
     ];
     for (const [env, variable] of cases) assertRejected(env, variable);
   });

@@ -39,7 +39,7 @@ if ('skip' in database) {
   test('PostgreSQL: the first migration creates the schema and main; a second applies nothing', async () => {
     const { store, cleanup } = await storeInFreshSchema();
     try {
-      assert.deepEqual(await store.migrate(), ['0001_initial']);
+      assert.deepEqual(await store.migrate(), ['0001_initial', '0002_credentials']);
       assert.deepEqual(await store.migrate(), []);
       assert.deepEqual(await store.databases.list(), ['main']);
     } finally {

@@ -79,6 +79,16 @@ const routes: RouteUnderTest[] = [
   { method: 'GET', path: '/api/user/permissions', signedIn: true, extra: { role: 'admin' } },
   { method: 'GET', path: '/api/user/sessions', signedIn: true, extra: { all: true } },
   { method: 'DELETE', path: '/api/user/sessions/{id}', signedIn: true, extra: { session_id: 'other' } },
+  { method: 'POST', path: '/api/user/token', signedIn: true, wrongFields: [{ ttl: '1h' }, { ttl: 5 }, { ttl: 1.5 }, { ttl: null }], extra: { ttl: 60_000, scope: 'all' } },
+  { method: 'POST', path: '/api/user/totp', signedIn: true, extra: { issuer: 'elsewhere' } },
+  { method: 'POST', path: '/api/user/totp/verify', signedIn: true, wrongFields: [{ code: 123456 }, { code: '' }, {}], extra: { code: '123456', remember: true } },
+  {
+    method: 'DELETE',
+    path: '/api/user/totp',
+    signedIn: true,
+    wrongFields: [{ code: 123456 }, { password: 5 }, {}, { code: '123456', password }],
+    extra: { password, reason: 'lost phone' },
+  },
 ];
 
 const bodyLimit = 1024 * 1024;

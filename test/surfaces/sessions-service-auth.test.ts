@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { anonymous } from '../../src/core/context.js';
 import { ServiceKeyService } from '../../src/credentials/service-keys.js';
+import { signUpAdmin } from '../support/admin.js';
 import { api, signUp, startApp, type TestApp } from '../support/harness.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -104,12 +105,13 @@ describe('sessions service credentials', () => {
     assert.equal(rejected.length, 1, 'the refusal is recorded where it happened');
   });
 
-  test('an administrator’s session token is accepted; another user’s is FORBIDDEN (403)', async () => {
-    const admin = await signUp(app, 'root');
-    await app.core.store.users.update('main', admin.userId, { role: 'admin' });
+  test('an administrator’s session token or access token is accepted; another user’s is FORBIDDEN (403)', async () => {
+    const admin = await signUpAdmin(app, 'root');
     const asAdmin = await list(`Bearer ${admin.cookie}`);
     assert.equal(asAdmin.status, 200);
     assert.ok(asAdmin.body.data.some((s: { id: string }) => s.id === admin.sessionId));
+    const { token } = (await api(app.url, '/api/user/token', { method: 'POST', cookie: admin.cookie })).body.data;
+    assert.equal((await list(`Bearer ${token}`)).status, 200, 'an administrator’s access token');
 
     const user = await signUp(app, 'mallory');
     const refused = await list(`Bearer ${user.cookie}`);
@@ -119,8 +121,22 @@ describe('sessions service credentials', () => {
     const [event] = (await rejections()).filter((e) => e.actor === user.userId);
     assert.deepEqual(JSON.parse(event!.details!), { operation: 'sessions_service.get_sessions', reason: 'forbidden' });
 
+    const { token: userToken } = (await api(app.url, '/api/user/token', { method: 'POST', cookie: user.cookie })).body.data;
+    assert.equal((await list(`Bearer ${userToken}`)).status, 403, 'a user’s access token is FORBIDDEN');
+
     await api(app.url, '/api/user/session/delete', { method: 'DELETE', cookie: admin.cookie });
     assert.equal((await list(`Bearer ${admin.cookie}`)).status, 401, 'a closed admin session is no credential');
+    assert.equal((await list(`Bearer ${token}`)).status, 401, 'nor is an access token of it');
+  });
+
+  test('an administrator whose session passed no second factor gets MFA_REQUIRED (401)', async () => {
+    const admin = await signUp(app, 'root-without-totp');
+    await app.core.store.users.update('main', admin.userId, { role: 'admin' });
+    const refused = await list(`Bearer ${admin.cookie}`);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.code, 'MFA_REQUIRED');
+    const [event] = (await rejections()).filter((e) => e.actor === admin.userId);
+    assert.deepEqual(JSON.parse(event!.details!), { operation: 'sessions_service.get_sessions', reason: 'mfa_required' });
   });
 
   test('the correlation id comes from the header or the query and is echoed in header and error', async () => {

@@ -64,10 +64,30 @@ export interface ServiceKeysTable {
   revoked_at: number | null;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  public_jwk: string; // JSON
+  sealed_private_key: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface TotpCredentialsTable {
+  database: string;
+  user_id: string;
+  sealed_secret: string;
+  enabled: number;
+  last_step: number;
+  created_at: number;
+}
+
 export interface Schema {
   databases: DatabasesTable;
   users: UsersTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   service_keys: ServiceKeysTable;
+  signing_keys: SigningKeysTable;
+  totp_credentials: TotpCredentialsTable;
 }

@@ -8,6 +8,7 @@ import type { Schema } from './schema.js';
 import { KyselyDatabaseRepository, KyselyUserRepository } from './users.js';
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyAuditRepository, KyselyServiceKeyRepository } from './audit.js';
+import { KyselySigningKeyRepository, KyselyTotpRepository } from './credentials.js';
 
 function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
   return {
@@ -16,6 +17,8 @@ function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
     sessions: new KyselySessionRepository(db, engine),
     audit: new KyselyAuditRepository(db),
     serviceKeys: new KyselyServiceKeyRepository(db),
+    signingKeys: new KyselySigningKeyRepository(db),
+    totp: new KyselyTotpRepository(db),
   };
 }
 
@@ -25,6 +28,8 @@ export class KyselyStore implements Store {
   readonly sessions;
   readonly audit;
   readonly serviceKeys;
+  readonly signingKeys;
+  readonly totp;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -36,6 +41,8 @@ export class KyselyStore implements Store {
     this.sessions = repos.sessions;
     this.audit = repos.audit;
     this.serviceKeys = repos.serviceKeys;
+    this.signingKeys = repos.signingKeys;
+    this.totp = repos.totp;
   }
 
   /** Applies pending migrations; returns the names applied. */

@@ -103,10 +103,39 @@ const initial = (dialect: MigrationDialect): Migration => ({
   },
 });
 
+// Access-token signing keys (shared by every node, so any node verifies any token) and TOTP
+// second factors. A user's TOTP row goes with the user.
+const credentials: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('signing_keys')
+      .addColumn('kid', 'text', (c) => c.primaryKey())
+      .addColumn('algorithm', 'text', (c) => c.notNull())
+      .addColumn('public_jwk', 'text', (c) => c.notNull())
+      .addColumn('sealed_private_key', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('retired_at', 'bigint')
+      .execute();
+
+    await db.schema
+      .createTable('totp_credentials')
+      .addColumn('database', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('sealed_secret', 'text', (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addColumn('last_step', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('totp_credentials_pk', ['database', 'user_id'])
+      .addForeignKeyConstraint('totp_credentials_user', ['database', 'user_id'], 'users', ['database', 'id'], (fk) => fk.onDelete('cascade'))
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
       '0001_initial': initial(dialect),
+      '0002_credentials': credentials,
     }),
   };
 }

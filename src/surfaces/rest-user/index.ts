@@ -11,7 +11,22 @@ import { isJsonObject } from '../json-body.js';
 import type { HttpSurface, SurfaceDeps } from '../surface.js';
 import { clearedSessionCookie, readCookie, sessionCookie, sessionCookieName } from './cookies.js';
 import { ErrorEnvelope, sendError, sendSuccess, successEnvelope } from './envelope.js';
-import { OwnSessionView, PermissionsView, RegisteredView, SessionIdView, SessionView, UserIdView, UserView, iso, ownSessionView, sessionView, userView } from './views.js';
+import {
+  OwnSessionView,
+  PermissionsView,
+  RegisteredView,
+  SessionIdView,
+  SessionView,
+  TokenView,
+  TotpEnrolmentView,
+  TotpStateView,
+  UserIdView,
+  UserView,
+  iso,
+  ownSessionView,
+  sessionView,
+  userView,
+} from './views.js';
 
 type Credential = { token: string; source: 'cookie' | 'bearer' };
 
@@ -30,7 +45,7 @@ export const restUserSurface: HttpSurface = {
 
 function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
   const { core } = deps;
-  const { accounts, sessions } = core.catalog;
+  const { accounts, sessions, tokens, secondFactor } = core.catalog;
 
   const secureCookie = (request: FastifyRequest): boolean =>
     core.config.cookieSecure === 'auto' ? request.protocol === 'https' : core.config.cookieSecure;
@@ -69,7 +84,7 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
     if (credential === undefined) fail('unauthenticated');
     checkOrigin(request, credential);
     const ctx = await requestContext(deps, request, anonymous);
-    const auth = await core.authenticator.sessionToken(credential.token, ctx.database);
+    const auth = await core.authenticator.user(credential.token, ctx.database);
     if (auth === undefined) {
       if (credential.source === 'cookie') clearCookie(request, reply);
       fail('unauthenticated', { message: 'The session is not valid.' });
@@ -232,6 +247,56 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
       responses: { 200: { description: 'Permissions', schema: successEnvelope(PermissionsView) } },
       errorStatuses: [401],
       handler: async (request, reply) => sendSuccess(reply, await invoke(accounts.permissions, await signedInContext(request, reply), {})),
+    },
+    {
+      method: 'POST',
+      path: '/token',
+      summary: "An access token (JWT) for the caller's session; calling again renews it, never past the session's end. Optional body {ttl} in ms.",
+      operation: tokens.issue.name,
+      body: tokens.issue.input,
+      security: signedIn,
+      responses: { 200: { description: 'The token', schema: successEnvelope(TokenView) } },
+      errorStatuses: [...authErrors, 413],
+      handler: async (request, reply) => {
+        // The body is optional: none at all asks for the default lifetime.
+        const issued = await invoke(tokens.issue, await signedInContext(request, reply), request.body === undefined ? {} : request.body);
+        return sendSuccess(reply, { token: issued.token, expires_at: iso(issued.expiresAt) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/totp',
+      summary: 'Start TOTP enrolment: the otpauth:// URI (for a QR code) and the secret. Pending until confirmed with /totp/verify.',
+      operation: secondFactor.enrol.name,
+      security: signedIn,
+      responses: { 200: { description: 'The enrolment', schema: successEnvelope(TotpEnrolmentView) } },
+      errorStatuses: [401, 403, 409],
+      handler: async (request, reply) => {
+        const enrolment = await invoke(secondFactor.enrol, await signedInContext(request, reply), {});
+        return sendSuccess(reply, { otpauth_url: enrolment.otpauthUrl, secret: enrolment.secret });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/totp/verify',
+      summary: 'Complete TOTP enrolment with a current code; from then on every login needs `totp`.',
+      operation: secondFactor.confirm.name,
+      body: secondFactor.confirm.input,
+      security: signedIn,
+      responses: { 200: { description: 'Enabled', schema: successEnvelope(TotpStateView) } },
+      errorStatuses: [...authErrors, 409, 413],
+      handler: async (request, reply) => sendSuccess(reply, await invoke(secondFactor.confirm, await signedInContext(request, reply), request.body)),
+    },
+    {
+      method: 'DELETE',
+      path: '/totp',
+      summary: 'Disable TOTP with a current `code` or the `password`.',
+      operation: secondFactor.disable.name,
+      body: secondFactor.disable.input,
+      security: signedIn,
+      responses: { 200: { description: 'Disabled', schema: successEnvelope(TotpStateView) } },
+      errorStatuses: [...authErrors, 413],
+      handler: async (request, reply) => sendSuccess(reply, await invoke(secondFactor.disable, await signedInContext(request, reply), request.body)),
     },
     {
       method: 'GET',

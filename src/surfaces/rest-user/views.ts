@@ -66,3 +66,12 @@ export function ownSessionView({ session, current }: { session: SessionRecord; c
 export const PermissionsView = Type.Object({ role: Type.String(), permissions: Type.Array(Type.String()) });
 export const SessionIdView = Type.Object({ session_id: Type.String() });
 export const UserIdView = Type.Object({ user_id: Type.String() });
+
+export const TokenView = Type.Object({ token: Type.String({ description: 'a JWT; send it as Authorization: Bearer' }), expires_at: DateTime });
+
+export const TotpEnrolmentView = Type.Object({
+  otpauth_url: Type.String({ description: 'otpauth://totp/… for an authenticator app (as a QR code)' }),
+  secret: Type.String({ description: 'the same secret in base32, for typing in' }),
+});
+
+export const TotpStateView = Type.Object({ enabled: Type.Boolean() });

@@ -16,12 +16,13 @@ export type CredentialChecker = (credential: string, database: string) => Promis
 export function credentialCheckers(core: Core): CredentialChecker[] {
   return [
     (key, database) => core.authenticator.serviceKey(key, database),
-    // A signed-in user's session token; only an administrator's passes authorization.
-    async (token, database) => (await core.authenticator.sessionToken(token, database))?.caller,
+    // A signed-in user's session token or access token; only an administrator's passes
+    // authorization, and only from a session that passed a second factor.
+    async (token, database) => (await core.authenticator.user(token, database))?.caller,
   ];
 }
 
-type Rejection = 'missing' | 'unknown' | 'forbidden';
+type Rejection = 'missing' | 'unknown' | 'forbidden' | 'mfa_required';
 
 /**
  * The context of an authorized call. A database named in X-Database that does not exist
@@ -43,7 +44,7 @@ export async function authorizedContext(
   }
   const rejected = async (reason: Rejection, caller: Caller = ctx.caller): Promise<never> => {
     await deps.core.audit.record({ ...ctx, caller }, 'service_key.rejected', { details: { operation: operation.name, reason } });
-    fail(reason === 'forbidden' ? 'forbidden' : 'unauthenticated');
+    fail(reason === 'missing' || reason === 'unknown' ? 'unauthenticated' : reason);
   };
 
   const credential = bearerToken(request);
@@ -56,8 +57,8 @@ export async function authorizedContext(
   if (caller === undefined) return rejected('unknown');
   try {
     authorize(operation.access, caller);
-  } catch {
-    return rejected('forbidden', caller);
+  } catch (err) {
+    return rejected(err instanceof GatehouseError && err.code === 'mfa_required' ? 'mfa_required' : 'forbidden', caller);
   }
   return { ...ctx, caller };
 }
