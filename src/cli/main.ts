@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The `gatehouse` command: serve (default), migrate, service-key. Every command reads the
-// same configuration as `serve` and works on the same store, also while it runs.
+// The `gatehouse` command: serve (default), migrate, admin, service-key, keys, secret-key.
+// Every command reads the same configuration as `serve` and works on the same store, also
+// while it runs.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
+import { SecretKeyError } from '../credentials/secret-box.js';
 import { serve } from './serve.js';
 import { migrate } from './migrate.js';
 
@@ -11,9 +13,15 @@ const usage = `Usage: gatehouse <command> [options]
 Commands:
   serve                          run the service (default)
   migrate                        apply schema migrations
+  admin create --username U [--email E] [--database D] --password-stdin
+                                 create an administrator with TOTP enrolled; prints the
+                                 otpauth:// URI and a QR code for an authenticator app
   service-key create --name N [--database D]
                                  create a sessions-service key and print it once
   service-key revoke --name N    revoke a key
+  keys rotate                    add a new token-signing key (old ones stay published
+                                 until their tokens expire)
+  secret-key rotate              re-seal stored secrets with a new secret key
 
 Options:
   --json                         machine-readable output
@@ -31,6 +39,9 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', default: false },
       name: { type: 'string' },
       database: { type: 'string' },
+      username: { type: 'string' },
+      email: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -49,6 +60,18 @@ async function main(argv: string[]): Promise<number> {
       const { serviceKeyCommand } = await import('./service-key.js');
       return serviceKeyCommand(config, sub, values);
     }
+    case 'admin': {
+      const { adminCommand } = await import('./admin.js');
+      return adminCommand(config, sub, values);
+    }
+    case 'keys': {
+      const { keysCommand } = await import('./keys.js');
+      return keysCommand(config, sub, values.json);
+    }
+    case 'secret-key': {
+      const { secretKeyCommand } = await import('./keys.js');
+      return secretKeyCommand(config, sub, values.json);
+    }
     default:
       console.error(`Unknown command "${command}".\n\n${usage}`);
       return 2;
@@ -61,8 +84,9 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
+    else if (err instanceof SecretKeyError) console.error(`Secret key error: ${err.message}`);
     else if (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) console.error(`${err.message}\n\n${usage}`);
     else console.error(err instanceof Error ? err.message : err);
-    process.exitCode = err instanceof ConfigError ? 78 : 1;
+    process.exitCode = err instanceof ConfigError || err instanceof SecretKeyError ? 78 : 1;
   },
 );

@@ -1,13 +1,10 @@
 // `gatehouse service-key create|revoke`: manage sessions-service credentials.
-import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import { AuditLog } from '../audit/log.js';
-import { systemClock } from '../core/clock.js';
-import type { RequestContext } from '../core/context.js';
 import { GatehouseError } from '../core/errors.js';
 import { ServiceKeyService } from '../credentials/service-keys.js';
 import { openStore } from '../store/open.js';
-import { mainDatabase } from '../tenancy/databases.js';
+import { cliContext, refused } from './context.js';
 
 interface Options {
   json?: boolean;
@@ -24,15 +21,7 @@ export async function serviceKeyCommand(config: Config, action: string | undefin
   try {
     await store.migrate();
     const keys = new ServiceKeyService(store, new AuditLog(store.audit));
-    const ctx: RequestContext = {
-      database: options.database ?? mainDatabase,
-      caller: { kind: 'anonymous' },
-      correlationId: 'cli',
-      address: `cli@${hostname()}`,
-      client: 'gatehouse-cli',
-      nodeId: config.nodeId,
-      clock: systemClock,
-    };
+    const ctx = cliContext(config, options.database);
     if (action === 'create') {
       const created = await keys.create(ctx, options.name);
       if (options.json) console.log(JSON.stringify(created));
@@ -44,10 +33,8 @@ export async function serviceKeyCommand(config: Config, action: string | undefin
     }
     return 0;
   } catch (err) {
-    if (!(err instanceof GatehouseError)) throw err;
-    const message = err.code === 'conflict' ? `A service key named "${options.name}" already exists.` : err.message;
-    console.error(options.json ? JSON.stringify({ error: { code: err.code, message } }) : message);
-    return 1;
+    const duplicate = err instanceof GatehouseError && err.code === 'conflict';
+    return refused(err, options.json, duplicate ? `A service key named "${options.name}" already exists.` : undefined);
   } finally {
     await store.close();
   }

@@ -52,6 +52,8 @@ function claimsOf(payload: Record<string, unknown>): AccessClaims | undefined {
 export class AccessTokens {
   /** Verified tokens by digest, oldest first; bounded, and an entry is never used past its `exp`. */
   private readonly verified = new Map<string, AccessClaims>();
+  /** Signatures checked since start: what the cache saves shows as this staying still. */
+  signatureChecks = 0;
 
   constructor(
     private readonly keys: SigningKeys,
@@ -117,6 +119,7 @@ export class AccessTokens {
     if (typeof kid !== 'string' || kid.length > 128) return undefined;
     const key = await this.keys.verificationKey(kid);
     if (key === undefined) return undefined;
+    this.signatureChecks++;
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: [signingAlgorithm], currentDate: new Date(now), requiredClaims });
       return claimsOf(payload as Record<string, unknown>);

@@ -60,6 +60,7 @@ export function fileKeys(file: string): KeySource {
     describe: file,
     load() {
       if (!existsSync(file)) {
+        mkdirSync(dirname(file), { recursive: true });
         try {
           writeFileSync(file, newSecretKeyText() + '\n', { mode: 0o600, flag: 'wx' });
         } catch (err) {
@@ -96,6 +97,9 @@ export class SecretBox {
 
   /** `v1.<key id>.<iv>.<ciphertext and tag>`; `context` binds the value to where it is stored. */
   seal(plaintext: string, context: string): string {
+    // A key file may have been rotated by the CLI meanwhile: seal with its newest key.
+    // Sealing is rare (enrolments, new signing keys), so the read costs nothing that matters.
+    if (this.source.save !== undefined) this.reload();
     const key = this.keys[0]!;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key.bytes, iv);

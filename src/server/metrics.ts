@@ -28,6 +28,9 @@ export class Metrics {
     gauge('gatehouse_session_cache_entries', 'Sessions held in the validation cache.', () => core.sessions.cache.size);
     gauge('gatehouse_session_activity_backlog', 'Sessions with activity not yet written.', () => core.sessions.activity.backlog);
     gauge('gatehouse_password_hash_queue', 'Password hashes waiting for a free slot.', () => core.passwords.queued);
+    gauge('gatehouse_session_cache_bytes', 'Estimated bytes held by the validation cache.', () => core.sessions.cache.bytes);
+    gauge('gatehouse_access_token_cache_entries', 'Verified access tokens remembered.', () => core.tokens.cached);
+    gauge('gatehouse_access_token_signature_checks', 'Access-token signatures verified since start (cache misses).', () => core.tokens.signatureChecks);
   }
 
   // Label children are looked up once per route and status and kept: prom-client would
