@@ -6,7 +6,9 @@ import { systemClock, type Clock } from './core/clock.js';
 import { AuditLog } from './audit/log.js';
 import { AccountService } from './accounts/service.js';
 import { MemoryBus } from './bus/memory.js';
+import { PostgresBus } from './bus/postgres.js';
 import type { Bus } from './bus/ports.js';
+import { RedisBus } from './bus/redis.js';
 import { PasswordHasher } from './credentials/passwords.js';
 import { LoginThrottle, defaultThrottleRules, type ThrottleRules } from './credentials/throttle.js';
 import { createCatalog, type Catalog } from './operations/catalog.js';
@@ -14,6 +16,7 @@ import { Authenticator } from './sessions/authenticator.js';
 import { SessionService } from './sessions/service.js';
 import { openStore } from './store/open.js';
 import type { KyselyStore } from './store/kysely/store.js';
+import { createLogger, type Logger } from './server/logger.js';
 
 export interface Core {
   config: Config;
@@ -37,13 +40,28 @@ export interface CoreOptions {
   clock?: Clock;
   store?: KyselyStore;
   throttleRules?: ThrottleRules;
+  /** Where the core's own warnings go (bus and counter outages); from LOG_LEVEL by default. */
+  logger?: Logger;
+}
+
+/**
+ * The bus that keeps other nodes' caches true: Redis when configured, else PostgreSQL's
+ * LISTEN/NOTIFY when nodes share PostgreSQL, else (embedded SQLite, one node) in-process.
+ */
+async function openBus(config: Config, logger: Logger): Promise<Bus> {
+  const channel = `${config.redisPrefix}bus`;
+  const busLogger = logger.child({ component: 'bus' });
+  if (config.redisUrl) return RedisBus.connect(config.redisUrl, channel, busLogger);
+  if (config.databaseUrl) return PostgresBus.connect(config.databaseUrl, channel, busLogger);
+  return new MemoryBus(busLogger);
 }
 
 export async function createCore(config: Config, options: CoreOptions = {}): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const store = options.store ?? openStore(config);
+  const logger = options.logger ?? createLogger(config.logLevel);
   await store.migrate();
-  const bus = new MemoryBus();
+  const bus = await openBus(config, logger);
   const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency);
   const throttle = new LoginThrottle(clock, options.throttleRules ?? defaultThrottleRules);
   const audit = new AuditLog(store.audit);

@@ -161,7 +161,7 @@ export class AccountService {
       }
       return result;
     });
-    await this.sessions.afterClose(closed);
+    await this.sessions.afterUserChanged(ctx.database, userId, closed);
     return updated;
   }
 
@@ -182,6 +182,6 @@ export class AccountService {
       await this.audit.record(ctx, 'account.deleted', { target: userId }, tx.audit);
       return removedSessions;
     });
-    await this.sessions.afterClose(closed);
+    await this.sessions.afterUserChanged(ctx.database, userId, closed);
   }
 }

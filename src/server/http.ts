@@ -62,6 +62,7 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<HttpS
 
   const registry = new RouteRegistry();
   const directory = new DatabaseDirectory(core.store.databases);
+  core.bus.onDatabaseDeleted(({ database }) => directory.forget(database));
   const metrics = new Metrics(core);
   const logRequests = logger.isLevelEnabled('debug');
   const logInternal = (err: unknown, request: FastifyRequest) => request.log.error({ err, correlation_id: request.id }, 'internal error');

@@ -4,6 +4,8 @@
 // (and churn the Map's tables); instead only entries that have drifted into the older half
 // of the order are moved, so a hit still leaves an entry at least capacity/2 insertions
 // away from eviction. Small caches keep exact LRU order.
+// `generation` counts evictions and clears, so a store read that raced with one (a close
+// on another node arrived while the read was in flight) is not cached stale.
 import type { SessionRecord } from '../store/ports.js';
 
 interface Entry {
@@ -15,10 +17,16 @@ interface Entry {
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
   private inserted = 0;
+  private evictions = 0;
   private readonly promoteAfter: number;
 
   constructor(private readonly capacity: number) {
     this.promoteAfter = capacity < 16 ? 0 : Math.floor(capacity / 2);
+  }
+
+  /** Changes whenever an entry may have been revoked; see `setIfUnchanged`. */
+  get generation(): number {
+    return this.evictions;
   }
 
   get size(): number {
@@ -46,11 +54,18 @@ export class SessionCache {
     }
   }
 
+  /** Caches a session read from the store, unless an eviction happened since `generation`. */
+  setIfUnchanged(session: SessionRecord, generation: number): void {
+    if (generation === this.evictions) this.set(session);
+  }
+
   evict(tokenDigest: string): void {
+    this.evictions++;
     this.entries.delete(tokenDigest);
   }
 
   clear(): void {
+    this.evictions++;
     this.entries.clear();
   }
 }

@@ -55,6 +55,7 @@ export class SessionService {
     bus.onSessionsClosed(({ tokenDigests }) => {
       for (const digest of tokenDigests) this.cache.evict(digest);
     });
+    bus.onReset(() => this.cache.clear());
   }
 
   static fromConfig(store: Store, bus: Bus, clock: Clock, config: Config['session']): SessionService {
@@ -99,7 +100,7 @@ export class SessionService {
       return closed;
     });
     await this.afterClose(replaced);
-    this.cache.set(session);
+    if (this.bus.healthy) this.cache.set(session);
     return { session, token, replaced };
   }
 
@@ -127,11 +128,13 @@ export class SessionService {
   async validate(token: string, database: string): Promise<SessionRecord | undefined> {
     if (token.length === 0 || token.length > 512) return undefined;
     const digest = digestSecret(token);
-    let session = this.cache.get(digest);
+    const trusted = this.bus.healthy;
+    let session = trusted ? this.cache.get(digest) : undefined;
     if (session === undefined) {
+      const generation = this.cache.generation;
       session = await this.store.sessions.findByTokenDigest(digest);
       if (session === undefined || !session.active) return undefined;
-      this.cache.set(session);
+      if (trusted && this.bus.healthy) this.cache.setIfUnchanged(session, generation);
     }
     if (session.database !== database) return undefined;
     const now = this.clock.now();
@@ -156,7 +159,8 @@ export class SessionService {
   /** Finds a session by token whether or not it is still live (for logout). */
   async findByToken(token: string, database: string): Promise<SessionRecord | undefined> {
     const digest = digestSecret(token);
-    const session = this.cache.get(digest) ?? (await this.store.sessions.findByTokenDigest(digest));
+    const cached = this.bus.healthy ? this.cache.get(digest) : undefined;
+    const session = cached ?? (await this.store.sessions.findByTokenDigest(digest));
     return session?.database === database ? session : undefined;
   }
 
@@ -187,6 +191,15 @@ export class SessionService {
       this.activity.forget(session.id);
     }
     await this.bus.publishSessionsClosed({ tokenDigests: closed.map((s) => s.tokenDigest) });
+  }
+
+  /**
+   * After a committed change of a user's role, privileges, status or password: evicts the
+   * sessions it closed and tells other nodes to drop what they cache about the user.
+   */
+  async afterUserChanged(database: string, userId: string, closed: readonly ClosedSession[] = []): Promise<void> {
+    await this.afterClose(closed);
+    await this.bus.publishUserChanged({ database, userId });
   }
 
   /** One sweep: writes pending activity, then closes expired and idle sessions in batches. */
