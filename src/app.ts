@@ -8,7 +8,8 @@ import { AccountService } from './accounts/service.js';
 import { MemoryBus } from './bus/memory.js';
 import { PostgresBus } from './bus/postgres.js';
 import type { Bus } from './bus/ports.js';
-import { RedisBus } from './bus/redis.js';
+import { connectRedis, RedisBus } from './bus/redis.js';
+import { FallbackCounterStore, MemoryCounterStore, RedisCounterStore, type CounterStore } from './credentials/counters.js';
 import { PasswordHasher } from './credentials/passwords.js';
 import { LoginThrottle, defaultThrottleRules, type ThrottleRules } from './credentials/throttle.js';
 import { createCatalog, type Catalog } from './operations/catalog.js';
@@ -56,6 +57,21 @@ async function openBus(config: Config, logger: Logger): Promise<Bus> {
   return new MemoryBus(busLogger);
 }
 
+/**
+ * Login-throttle counters: shared in Redis when configured (falling back to this node's
+ * memory while Redis does not answer), else in memory. Returns what to close at shutdown.
+ */
+async function openCounters(config: Config, rules: ThrottleRules, logger: Logger): Promise<{ counters: CounterStore; close(): Promise<void> }> {
+  const memory = new MemoryCounterStore(rules.maxTracked);
+  if (!config.redisUrl) return { counters: memory, close: async () => {} };
+  const redis = await connectRedis(config.redisUrl); // outages are reported once by FallbackCounterStore
+  const shared = new RedisCounterStore(redis, `${config.redisPrefix}throttle:`, LoginThrottle.longestWindowMs(rules));
+  return {
+    counters: new FallbackCounterStore(shared, memory, logger.child({ component: 'throttle' })),
+    close: () => redis.quit().then(() => undefined, () => redis.disconnect()),
+  };
+}
+
 export async function createCore(config: Config, options: CoreOptions = {}): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const store = options.store ?? openStore(config);
@@ -63,7 +79,9 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   await store.migrate();
   const bus = await openBus(config, logger);
   const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency);
-  const throttle = new LoginThrottle(clock, options.throttleRules ?? defaultThrottleRules);
+  const throttleRules = options.throttleRules ?? defaultThrottleRules;
+  const counters = await openCounters(config, throttleRules, logger);
+  const throttle = new LoginThrottle(clock, throttleRules, counters.counters);
   const audit = new AuditLog(store.audit);
   const sessions = SessionService.fromConfig(store, bus, clock, config.session);
   const accounts = new AccountService(store, sessions, passwords, throttle, audit);
@@ -103,6 +121,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
       for (const timer of timers) clearInterval(timer);
       await sessions.activity.flush().catch(() => undefined);
       await bus.close();
+      await counters.close();
       await store.close();
     },
   };

@@ -90,20 +90,20 @@ export class AccountService {
     // by the name tried: both look the same from outside.
     const throttleKey = `${ctx.database}:${user ? `id:${user.id}` : `name:${request.byEmail ? 'e' : 'u'}:${request.login.toLowerCase()}`}`;
     try {
-      this.throttle.check(throttleKey, ctx.address);
+      await this.throttle.check(throttleKey, ctx.address);
     } catch (err) {
       await this.audit.record(ctx, 'login.throttled', { target: user?.id ?? null });
       throw err;
     }
     const check = user ? await this.passwords.verify(user.passwordHash, request.password) : await this.passwords.verifyUnknownUser(request.password);
     if (!user || !check.ok) {
-      this.throttle.recordFailure(throttleKey, ctx.address);
+      await this.throttle.recordFailure(throttleKey, ctx.address);
       await this.audit.record(ctx, 'login.failed', { target: user?.id ?? null, actor: null });
       fail('invalid_credentials');
     }
     const now = ctx.clock.now();
     const active = await this.ensureMayLogIn(ctx, user, now);
-    this.throttle.recordSuccess(throttleKey);
+    await this.throttle.recordSuccess(throttleKey);
 
     const changes: UserChanges = { lastLogin: now };
     if (check.needsRehash) changes.passwordHash = await this.passwords.hash(request.password);

@@ -21,6 +21,21 @@ export const redisConnectionOptions: RedisOptions = {
   commandTimeout: 1000,
 };
 
+/**
+ * A command connection, waiting at most `waitMs` for it to be ready (commands fail at
+ * once while it is not). Errors are left to the caller's fallbacks, never thrown.
+ */
+export async function connectRedis(url: string, waitMs = 2000): Promise<Redis> {
+  const redis = new Redis(url, { ...redisConnectionOptions, lazyConnect: true });
+  redis.on('error', () => {});
+  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  redis.connect().catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
+  return redis;
+}
+
 const maxPending = 10_000;
 
 export class RedisBus extends DispatchingBus {
