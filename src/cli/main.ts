@@ -10,7 +10,7 @@ const usage = `Usage: gatehouse <command> [options]
 
 Commands:
   serve                          run the service (default)
-  migrate                        apply schema migrations
+  migrate [--plan]               apply schema migrations (--plan: only say what would run)
   service-key create --name N [--database D]
                                  create a sessions-service key and print it once
   service-key revoke --name N    revoke a key
@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', default: false },
       name: { type: 'string' },
       database: { type: 'string' },
+      plan: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -44,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       await serve(config);
       return 0;
     case 'migrate':
-      return migrate(config, values.json);
+      return migrate(config, { json: values.json, plan: values.plan });
     case 'service-key': {
       const { serviceKeyCommand } = await import('./service-key.js');
       return serviceKeyCommand(config, sub, values);
