@@ -16,6 +16,7 @@ import { createCatalog, type Catalog } from './operations/catalog.js';
 import { Authenticator } from './sessions/authenticator.js';
 import { SessionService } from './sessions/service.js';
 import { openStore } from './store/open.js';
+import { RetentionPurge } from './store/retention.js';
 import type { KyselyStore } from './store/kysely/store.js';
 import { createLogger, type Logger } from './server/logger.js';
 
@@ -31,7 +32,8 @@ export interface Core {
   accounts: AccountService;
   authenticator: Authenticator;
   catalog: Catalog;
-  /** Starts the background work: activity flushing and the sweeper. */
+  retention: RetentionPurge;
+  /** Starts the background work: activity flushing, the sweeper and the retention purge. */
   startBackground(): void;
   /** Stops background work, writes pending activity and closes connections. */
   close(): Promise<void>;
@@ -87,6 +89,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   const accounts = new AccountService(store, sessions, passwords, throttle, audit);
   const authenticator = new Authenticator(store, sessions);
   const catalog = createCatalog({ accounts, sessions, audit });
+  const retention = new RetentionPurge(store, clock, config.retention);
 
   const timers: NodeJS.Timeout[] = [];
   return {
@@ -101,6 +104,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     accounts,
     authenticator,
     catalog,
+    retention,
     startBackground() {
       const every = (ms: number, work: () => Promise<unknown>, what: string) => {
         let running = false;
@@ -116,6 +120,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
       };
       every(config.session.activityFlushMs, () => sessions.activity.flush(), 'session activity flush');
       every(config.session.sweepIntervalMs, () => sessions.sweep(), 'session sweep');
+      every(config.retention.purgeIntervalMs, () => retention.run(), 'retention purge');
     },
     async close() {
       for (const timer of timers) clearInterval(timer);
