@@ -139,11 +139,31 @@ export class SessionService {
     if (session.database !== database) return undefined;
     const now = this.clock.now();
     if (!this.isLive(session, now)) {
-      await this.close(session.database, [session.id]);
-      return undefined;
+      const current = await this.recheckIdle(session, digest, now);
+      if (current === undefined) return undefined;
+      session = current;
     }
     this.touch(session, now);
     return session;
+  }
+
+  /**
+   * A session that looks dead to this node: a cached copy may miss activity that another
+   * node saw and flushed, so the store decides before anything is closed. Returns the
+   * session if it lives after all, else closes it (when it is still open) and returns undefined.
+   */
+  private async recheckIdle(seen: SessionRecord, digest: string, now: number): Promise<SessionRecord | undefined> {
+    const stored = now < seen.expiresAt ? await this.store.sessions.findByTokenDigest(digest) : seen;
+    if (stored === undefined || !stored.active) {
+      this.cache.evict(digest);
+      return undefined;
+    }
+    if (!this.isLive(stored, now)) {
+      await this.close(stored.database, [stored.id]);
+      return undefined;
+    }
+    if (this.bus.healthy) this.cache.set(stored);
+    return stored;
   }
 
   find(database: string, id: string): Promise<SessionRecord | undefined> {

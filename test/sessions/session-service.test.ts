@@ -275,6 +275,24 @@ describe('closing', () => {
     assert.equal(sessions.cache.size, 1, 'cached again once healthy');
   });
 
+  test('activity seen by another node keeps a session alive on a node holding an older cached copy', async (t) => {
+    const { store, clock } = await setup(t);
+    const rules = { absoluteTtlMs: ABSOLUTE, idleTtlMs: IDLE, limitPerUser: 0, limitPolicy: 'replace' as const, dataLimitBytes: 65_536 };
+    const a = new SessionService(store, new MemoryBus(), clock, rules, 1000);
+    const b = new SessionService(store, new MemoryBus(), clock, rules, 1000);
+    const opened = await a.open({ database: 'main', userId: 'u1', userName: 'u1', address: null, client: null });
+    assert.ok(await b.validate(opened.token, 'main'), 'now cached on B');
+    clock.advance(20 * MIN);
+    assert.ok(await a.validate(opened.token, 'main'));
+    await a.activity.flush();
+    clock.advance(20 * MIN); // 40 min since B saw it, 20 since A did
+    assert.ok(await b.validate(opened.token, 'main'), 'B asks the store before calling it idle');
+    assert.equal((await store.sessions.findById('main', opened.session.id))?.active, true);
+    clock.advance(IDLE);
+    assert.equal(await b.validate(opened.token, 'main'), undefined, 'idle on every node: closed');
+    assert.equal((await store.sessions.findById('main', opened.session.id))?.active, false);
+  });
+
   test('a store read that raced with an eviction from another node is not cached', async (t) => {
     const { store, clock } = await setup(t);
     const bus = new SilentBus();
