@@ -115,6 +115,8 @@ describe('faults', { skip }, () => {
     for (let i = 0; i < 5; i++) statuses.push((await api(d.url, '/api/user', { cookie: user.cookie })).status);
     assert.ok(statuses.every((s) => s === 200 || s === 503), `only 200 or 503, never 500: ${statuses}`);
     assert.equal(statuses.at(-1), 200, `recovered: ${statuses}`);
+    // Its LISTEN connection (the bus, with no Redis) was terminated too, and comes back.
+    await waitFor('the PostgreSQL bus to listen again', () => busHealthy(d), 10_000, 50);
   });
 
   test('a node killed with SIGKILL mid-traffic loses no acknowledged registration', async () => {

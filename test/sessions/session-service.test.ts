@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryBus } from '../../src/bus/memory.js';
-import { DispatchingBus } from '../../src/bus/dispatch.js';
-import { decodeMessage } from '../../src/bus/dispatch.js';
+import { SilentBus } from '../support/silent-bus.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { GatehouseError } from '../../src/core/errors.js';
 import { digestSecret } from '../../src/core/ids.js';
@@ -18,33 +17,6 @@ import { openPostgresStore } from '../../src/store/kysely/postgres.js';
 import { openSqliteStore } from '../../src/store/kysely/sqlite.js';
 import type { SessionRecord } from '../../src/store/ports.js';
 import { freshPostgresDatabase } from '../support/services.js';
-
-/** A bus that sends to other nodes only (never echoes here), and can be made to drop. */
-class SilentBus extends DispatchingBus {
-  healthy = true;
-  readonly announcedDigests: string[] = [];
-  constructor() {
-    super({ warn: () => {}, info: () => {} });
-  }
-  protected async send(payload: string): Promise<void> {
-    const message = decodeMessage(payload);
-    if (message?.kind === 'sessions_closed') this.announcedDigests.push(...message.tokenDigests);
-  }
-  /** What a network bus does when its connection drops or comes back. */
-  drop(): void {
-    this.healthy = false;
-    this.reset();
-  }
-  restore(): void {
-    this.healthy = true;
-    this.reset();
-  }
-  /** A message as it arrives from another node. */
-  arrive(tokenDigests: string[]): void {
-    this.deliver({ kind: 'sessions_closed', tokenDigests });
-  }
-  async close(): Promise<void> {}
-}
 
 const MIN = 60_000;
 const ABSOLUTE = 180 * MIN;
@@ -253,66 +225,6 @@ describe('closing', () => {
     await sessions.close('main', [second.session.id]);
     assert.equal(sessions.cache.get(digestSecret(second.token)), undefined);
     assert.deepEqual(announced, [digestSecret(first.token), digestSecret(second.token)]);
-  });
-
-  test('while the bus is down the cache is bypassed; a reset clears it', async (t) => {
-    const { store, clock } = await setup(t);
-    const bus = new SilentBus();
-    const sessions = new SessionService(store, bus, clock, { absoluteTtlMs: ABSOLUTE, idleTtlMs: IDLE, limitPerUser: 0, limitPolicy: 'replace', dataLimitBytes: 65_536 }, 1000);
-    const opened = await sessions.open({ database: 'main', userId: 'u1', userName: 'u1', address: null, client: null });
-    assert.ok(await sessions.validate(opened.token, 'main'));
-    assert.equal(sessions.cache.size, 1);
-    bus.drop();
-    assert.equal(sessions.cache.size, 0, 'a reset clears the cache');
-    // Another node closes the session; its message is lost with the connection.
-    await store.sessions.close('main', [opened.session.id], clock.now());
-    assert.equal(await sessions.validate(opened.token, 'main'), undefined, 'read from the store while unhealthy');
-    const second = await sessions.open({ database: 'main', userId: 'u2', userName: 'u2', address: null, client: null });
-    assert.ok(await sessions.validate(second.token, 'main'));
-    assert.equal(sessions.cache.size, 0, 'nothing is cached while unhealthy');
-    bus.restore();
-    assert.ok(await sessions.validate(second.token, 'main'));
-    assert.equal(sessions.cache.size, 1, 'cached again once healthy');
-  });
-
-  test('activity seen by another node keeps a session alive on a node holding an older cached copy', async (t) => {
-    const { store, clock } = await setup(t);
-    const rules = { absoluteTtlMs: ABSOLUTE, idleTtlMs: IDLE, limitPerUser: 0, limitPolicy: 'replace' as const, dataLimitBytes: 65_536 };
-    const a = new SessionService(store, new MemoryBus(), clock, rules, 1000);
-    const b = new SessionService(store, new MemoryBus(), clock, rules, 1000);
-    const opened = await a.open({ database: 'main', userId: 'u1', userName: 'u1', address: null, client: null });
-    assert.ok(await b.validate(opened.token, 'main'), 'now cached on B');
-    clock.advance(20 * MIN);
-    assert.ok(await a.validate(opened.token, 'main'));
-    await a.activity.flush();
-    clock.advance(20 * MIN); // 40 min since B saw it, 20 since A did
-    assert.ok(await b.validate(opened.token, 'main'), 'B asks the store before calling it idle');
-    assert.equal((await store.sessions.findById('main', opened.session.id))?.active, true);
-    clock.advance(IDLE);
-    assert.equal(await b.validate(opened.token, 'main'), undefined, 'idle on every node: closed');
-    assert.equal((await store.sessions.findById('main', opened.session.id))?.active, false);
-  });
-
-  test('a store read that raced with an eviction from another node is not cached', async (t) => {
-    const { store, clock } = await setup(t);
-    const bus = new SilentBus();
-    const sessions = new SessionService(store, bus, clock, { absoluteTtlMs: ABSOLUTE, idleTtlMs: IDLE, limitPerUser: 0, limitPolicy: 'replace', dataLimitBytes: 65_536 }, 1000);
-    const opened = await sessions.open({ database: 'main', userId: 'u1', userName: 'u1', address: null, client: null });
-    sessions.cache.clear();
-    const digest = digestSecret(opened.token);
-    const find = store.sessions.findByTokenDigest.bind(store.sessions);
-    // The read sees the session active; the close and its message land before it returns.
-    store.sessions.findByTokenDigest = async (d) => {
-      const row = await find(d);
-      await store.sessions.close('main', [opened.session.id], clock.now());
-      bus.arrive([digest]);
-      return row;
-    };
-    t.after(() => (store.sessions.findByTokenDigest = find));
-    assert.ok(await sessions.validate(opened.token, 'main'));
-    store.sessions.findByTokenDigest = find;
-    assert.equal(sessions.cache.get(digest), undefined);
-    assert.equal(await sessions.validate(opened.token, 'main'), undefined);
   });
 
   test('closeAllForUser closes and evicts every session of the user except the one named', async (t) => {
