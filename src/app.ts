@@ -79,10 +79,10 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   const store = options.store ?? openStore(config);
   const logger = options.logger ?? createLogger(config.logLevel);
   await store.migrate();
-  const bus = await openBus(config, logger);
-  const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency);
   const throttleRules = options.throttleRules ?? defaultThrottleRules;
-  const counters = await openCounters(config, throttleRules, logger);
+  // Both wait briefly for their first connection; side by side, so a missing Redis costs one wait.
+  const [bus, counters] = await Promise.all([openBus(config, logger), openCounters(config, throttleRules, logger)]);
+  const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency);
   const throttle = new LoginThrottle(clock, throttleRules, counters.counters);
   const audit = new AuditLog(store.audit);
   const sessions = SessionService.fromConfig(store, bus, clock, config.session);

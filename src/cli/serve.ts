@@ -27,6 +27,10 @@ export async function serve(config: Config): Promise<void> {
       app.server.closeAllConnections();
     }, config.shutdownGraceMs);
     deadline.unref();
+    // A keep-alive connection whose request finishes after close() began would otherwise
+    // stay open (and hold the process) until the client drops it: close each as it idles.
+    const idleCloser = setInterval(() => app.server.closeIdleConnections(), 50);
+    idleCloser.unref();
     try {
       // Fastify stops accepting, answers new requests on open connections with 503 and
       // waits for the ones in flight.
@@ -38,6 +42,7 @@ export async function serve(config: Config): Promise<void> {
       process.exitCode = 1;
     } finally {
       clearTimeout(deadline);
+      clearInterval(idleCloser);
       // Anything still holding the event loop (a stuck socket) must not keep a stopped node alive.
       setTimeout(() => process.exit(), 1000).unref();
     }
