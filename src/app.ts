@@ -6,10 +6,13 @@ import { systemClock, type Clock } from './core/clock.js';
 import { AuditLog } from './audit/log.js';
 import { AccountService } from './accounts/service.js';
 import { MemoryBus } from './bus/memory.js';
+import { PostgresBus } from './bus/postgres.js';
 import type { Bus } from './bus/ports.js';
 import { join } from 'node:path';
 import { SecondFactor } from './accounts/second-factor.js';
 import { AccessTokens } from './credentials/access-tokens.js';
+import { connectRedis, RedisBus } from './bus/redis.js';
+import { FallbackCounterStore, MemoryCounterStore, RedisCounterStore, type CounterStore } from './credentials/counters.js';
 import { PasswordHasher } from './credentials/passwords.js';
 import { environmentKeys, fileKeys, SecretBox } from './credentials/secret-box.js';
 import { SigningKeys } from './credentials/signing-keys.js';
@@ -18,7 +21,9 @@ import { createCatalog, type Catalog } from './operations/catalog.js';
 import { Authenticator } from './sessions/authenticator.js';
 import { SessionService } from './sessions/service.js';
 import { openStore } from './store/open.js';
+import { RetentionPurge } from './store/retention.js';
 import type { KyselyStore } from './store/kysely/store.js';
+import { createLogger, type Logger } from './server/logger.js';
 
 /** How often a node re-reads the signing keys, so a rotation made elsewhere reaches it. */
 const signingKeyRefreshMs = 30_000;
@@ -38,7 +43,8 @@ export interface Core {
   tokens: AccessTokens;
   authenticator: Authenticator;
   catalog: Catalog;
-  /** Starts the background work: activity flushing and the sweeper. */
+  retention: RetentionPurge;
+  /** Starts the background work: activity flushing, the sweeper and the retention purge. */
   startBackground(): void;
   /** Stops background work, writes pending activity and closes connections. */
   close(): Promise<void>;
@@ -48,24 +54,64 @@ export interface CoreOptions {
   clock?: Clock;
   store?: KyselyStore;
   throttleRules?: ThrottleRules;
+  /** Where the core's own warnings go (bus and counter outages); from LOG_LEVEL by default. */
+  logger?: Logger;
+}
+
+/**
+ * The bus that keeps other nodes' caches true: Redis when configured, else PostgreSQL's
+ * LISTEN/NOTIFY when nodes share PostgreSQL, else (embedded SQLite, one node) in-process.
+ */
+async function openBus(config: Config, logger: Logger): Promise<Bus> {
+  const channel = `${config.redisPrefix}bus`;
+  const busLogger = logger.child({ component: 'bus' });
+  if (config.redisUrl) return RedisBus.connect(config.redisUrl, channel, busLogger);
+  if (config.databaseUrl) return PostgresBus.connect(config.databaseUrl, channel, busLogger);
+  return new MemoryBus(busLogger);
+}
+
+/**
+ * Login-throttle counters: shared in Redis when configured (falling back to this node's
+ * memory while Redis does not answer), else in memory. Returns what to close at shutdown.
+ */
+async function openCounters(config: Config, rules: ThrottleRules, logger: Logger): Promise<{ counters: CounterStore; close(): Promise<void> }> {
+  const memory = new MemoryCounterStore(rules.maxTracked);
+  if (!config.redisUrl) return { counters: memory, close: async () => {} };
+  const redis = await connectRedis(config.redisUrl); // outages are reported once by FallbackCounterStore
+  const shared = new RedisCounterStore(redis, `${config.redisPrefix}throttle:`, LoginThrottle.longestWindowMs(rules));
+  return {
+    counters: new FallbackCounterStore(shared, memory, logger.child({ component: 'throttle' })),
+    close: () => redis.quit().then(() => undefined, () => redis.disconnect()),
+  };
 }
 
 export async function createCore(config: Config, options: CoreOptions = {}): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const store = options.store ?? openStore(config);
+  const logger = options.logger ?? createLogger(config.logLevel);
   await store.migrate();
-  const bus = new MemoryBus();
-  const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency);
-  const throttle = new LoginThrottle(clock, options.throttleRules ?? defaultThrottleRules);
-  const audit = new AuditLog(store.audit);
-  const sessions = SessionService.fromConfig(store, bus, clock, config.session);
+  // Secrets first: a node given the wrong secret key stops here, before it holds any other
+  // connection that would keep the process alive.
   const secrets = new SecretBox(config.secretKey ? environmentKeys(config.secretKey) : fileKeys(join(config.dataDir, 'secret.key')));
   const signingKeys = new SigningKeys(store.signingKeys, secrets, clock, { maxTokenTtlMs: config.token.maxTtlMs, refreshMs: signingKeyRefreshMs });
-  await signingKeys.ensure();
+  try {
+    await signingKeys.ensure();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const throttleRules = options.throttleRules ?? defaultThrottleRules;
+  // Both wait briefly for their first connection; side by side, so a missing Redis costs one wait.
+  const [bus, counters] = await Promise.all([openBus(config, logger), openCounters(config, throttleRules, logger)]);
+  const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency);
+  const throttle = new LoginThrottle(clock, throttleRules, counters.counters);
+  const audit = new AuditLog(store.audit);
+  const sessions = SessionService.fromConfig(store, bus, clock, config.session);
   const tokens = new AccessTokens(signingKeys, clock, config.token, config.token.cacheSize);
   const accounts = new AccountService(store, sessions, passwords, throttle, audit, new SecondFactor(store, secrets, audit));
   const authenticator = new Authenticator(store, sessions, tokens);
   const catalog = createCatalog({ accounts, sessions, audit, authenticator, tokens, throttle });
+  const retention = new RetentionPurge(store, clock, config.retention);
 
   const timers: NodeJS.Timeout[] = [];
   return {
@@ -83,6 +129,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     tokens,
     authenticator,
     catalog,
+    retention,
     startBackground() {
       const every = (ms: number, work: () => Promise<unknown>, what: string) => {
         let running = false;
@@ -98,11 +145,13 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
       };
       every(config.session.activityFlushMs, () => sessions.activity.flush(), 'session activity flush');
       every(config.session.sweepIntervalMs, () => sessions.sweep(), 'session sweep');
+      every(config.retention.purgeIntervalMs, () => retention.run(), 'retention purge');
     },
     async close() {
       for (const timer of timers) clearInterval(timer);
       await sessions.activity.flush().catch(() => undefined);
       await bus.close();
+      await counters.close();
       await store.close();
     },
   };

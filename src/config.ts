@@ -20,6 +20,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel (and of the PostgreSQL NOTIFY channel) this node uses. */
+  redisPrefix: string;
   amqpUrl: string | undefined;
   amqpQueue: string;
   nodeId: string;
@@ -45,6 +47,12 @@ export interface Config {
   };
   /** GATEHOUSE_SECRET_KEY: keys (current first) sealing secrets at rest; unset → a key file. */
   secretKey: string | undefined;
+  /** How long closed sessions and audit events are kept; 0 = forever. */
+  retention: { sessionsMs: number; auditMs: number; purgeIntervalMs: number };
+  /** PostgreSQL: the longest a statement may run, and the longest to wait for a connection. */
+  databaseTimeouts: { statementMs: number; connectMs: number };
+  /** How long SIGTERM waits for in-flight requests before closing anyway. */
+  shutdownGraceMs: number;
   passwordHash: PasswordHashParams;
   passwordHashConcurrency: number;
   cookieSecure: 'auto' | boolean;
@@ -88,6 +96,11 @@ export function parseDuration(variable: string, text: string, max = Number.MAX_S
   // Times are epoch milliseconds in integer columns: an unsafe integer would be stored wrong.
   if (!Number.isSafeInteger(ms) || ms > max) throw new ConfigError(variable, `must be at most ${max} ms`);
   return ms;
+}
+
+/** A duration, or `0` for "keep forever". */
+export function parseRetention(variable: string, text: string): number {
+  return text.trim() === '0' ? 0 : parseDuration(variable, text);
 }
 
 /** `1mb`, `64kb`, or a plain number of bytes. */
@@ -180,6 +193,9 @@ export function loadConfig(env: Env = process.env): Config {
   const cookieSecure = cookieSecureText === 'auto' ? 'auto' : parseBoolean('COOKIE_SECURE', cookieSecureText);
   const amqpQueue = get('AMQP_QUEUE') ?? 'gatehouse.v2';
   if (amqpQueue.length > 255) throw new ConfigError('AMQP_QUEUE', 'must be at most 255 characters');
+  const redisPrefix = get('REDIS_PREFIX') ?? 'gatehouse:';
+  // PostgreSQL channel names are identifiers of at most 63 bytes; the bus adds `bus`.
+  if (!/^[A-Za-z0-9_:.-]{1,48}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'must be 1-48 letters, digits, _ : . or -');
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!logLevels.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${logLevels.join(', ')}`);
 
@@ -193,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: resolve(get('GATEHOUSE_DATA_DIR') ?? './data'),
     databaseUrl: get('DATABASE_URL') && parseUrl('DATABASE_URL', get('DATABASE_URL')!, ['postgres:', 'postgresql:']),
     redisUrl: get('REDIS_URL') && parseUrl('REDIS_URL', get('REDIS_URL')!, ['redis:', 'rediss:']),
+    redisPrefix,
     amqpUrl: get('AMQP_URL') && parseUrl('AMQP_URL', get('AMQP_URL')!, ['amqp:', 'amqps:']),
     amqpQueue,
     nodeId: get('NODE_ID') ?? `${hostname()}:${port}`,
@@ -211,6 +228,16 @@ export function loadConfig(env: Env = process.env): Config {
     },
     token: { defaultTtlMs: tokenDefault, maxTtlMs: tokenMax, cacheSize: parseInteger('TOKEN_CACHE_SIZE', get('TOKEN_CACHE_SIZE') ?? '100000', 0, 10_000_000) },
     secretKey: get('GATEHOUSE_SECRET_KEY') && parseSecretKeys(get('GATEHOUSE_SECRET_KEY')!),
+    retention: {
+      sessionsMs: parseRetention('SESSION_RETENTION', get('SESSION_RETENTION') ?? '30d'),
+      auditMs: parseRetention('AUDIT_RETENTION', get('AUDIT_RETENTION') ?? '365d'),
+      purgeIntervalMs: parseDuration('RETENTION_PURGE_INTERVAL', get('RETENTION_PURGE_INTERVAL') ?? '10m', maxTimerMs),
+    },
+    databaseTimeouts: {
+      statementMs: parseDuration('DATABASE_STATEMENT_TIMEOUT', get('DATABASE_STATEMENT_TIMEOUT') ?? '5s', maxTimerMs),
+      connectMs: parseDuration('DATABASE_CONNECT_TIMEOUT', get('DATABASE_CONNECT_TIMEOUT') ?? '3s', maxTimerMs),
+    },
+    shutdownGraceMs: parseDuration('SHUTDOWN_GRACE', get('SHUTDOWN_GRACE') ?? '10s', maxTimerMs),
     passwordHash: parsePasswordHash('PASSWORD_HASH', get('PASSWORD_HASH') ?? 'argon2id:m=19456,t=2,p=1'),
     passwordHashConcurrency: parseInteger(
       'PASSWORD_HASH_CONCURRENCY',
@@ -240,6 +267,8 @@ export function loadConfig(env: Env = process.env): Config {
   Object.freeze(config.session);
   Object.freeze(config.token);
   Object.freeze(config.http);
+  Object.freeze(config.retention);
+  Object.freeze(config.databaseTimeouts);
   Object.freeze(config.passwordHash);
   return Object.freeze(config);
 }

@@ -156,6 +156,10 @@ export class BenchContext {
   /** Stops every server and removes the seeded stores (the large one is hundreds of MB). */
   async close(): Promise<void> {
     await Promise.all([...this.owned].map((server) => this.stop(server)));
+    for (const [size, ready] of this.stores) {
+      const dir = await ready.catch(() => undefined);
+      if (dir !== undefined) await this.shape.dispose?.(dir).catch((err: Error) => this.log(`could not remove the ${size} store: ${err.message}`));
+    }
     rmSync(join(this.workDir, 'data'), { recursive: true, force: true });
   }
 }

@@ -41,6 +41,7 @@ function userRow(id: string, username: string, passwordHash: string, now: number
 
 export async function seedStore(shape: Shape, dataDir: string, plan: SeedPlan): Promise<{ seconds: number }> {
   const started = performance.now();
+  await shape.prepare?.(dataDir);
   const store = shape.open(dataDir);
   try {
     await store.migrate();

@@ -3,6 +3,7 @@
 import { coldPhase } from './cold.js';
 import { notBuiltPhase } from './not-built.js';
 import { loginPhase, registrationPhase } from './password.js';
+import { propagationPhase } from './propagation.js';
 import type { Phase } from './phase.js';
 import { stormPhase } from './storm.js';
 import { validationPhase } from './validation.js';
@@ -15,6 +16,7 @@ export const phases: readonly Phase[] = [
   loginPhase,
   stormPhase,
   registrationPhase,
+  propagationPhase,
   notBuiltPhase,
 ];
 

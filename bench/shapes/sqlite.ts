@@ -6,6 +6,7 @@ import type { Shape } from './shape.js';
 
 export const sqliteShape: Shape = {
   name: 'sqlite',
+  multiNode: false,
   open: (dataDir) => openSqliteStore(join(dataDir, 'gatehouse.db')),
   // A 256 MB page cache keeps the random-order token index in memory while it grows;
   // the default 2 MB turns a million inserts into disk traffic.

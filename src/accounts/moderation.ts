@@ -50,7 +50,7 @@ export class ModerationService {
       await this.audit.record(ctx, event, { target: userId, details: { ...details, sessions_closed: closed.length } }, tx.audit);
       return updated;
     });
-    await this.sessions.afterClose(closed);
+    await this.sessions.afterUserChanged(ctx.database, userId, closed);
     return user;
   }
 }

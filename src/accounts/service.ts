@@ -97,14 +97,14 @@ export class AccountService {
     // by the name tried: both look the same from outside.
     const throttleKey = user ? accountThrottleKey(ctx.database, user.id) : `${ctx.database}:name:${request.byEmail ? 'e' : 'u'}:${request.login.toLowerCase()}`;
     try {
-      this.throttle.check(throttleKey, ctx.address);
+      await this.throttle.check(throttleKey, ctx.address);
     } catch (err) {
       await this.audit.record(ctx, 'login.throttled', { target: user?.id ?? null });
       throw err;
     }
     const check = user ? await this.passwords.verify(user.passwordHash, request.password) : await this.passwords.verifyUnknownUser(request.password);
     if (!user || !check.ok) {
-      this.throttle.recordFailure(throttleKey, ctx.address);
+      await this.throttle.recordFailure(throttleKey, ctx.address);
       await this.audit.record(ctx, 'login.failed', { target: user?.id ?? null, actor: null });
       fail('invalid_credentials');
     }
@@ -116,12 +116,12 @@ export class AccountService {
     if (mfa) {
       if (request.totp === undefined || request.totp === '') fail('mfa_required', { message: 'This account needs a TOTP code (totp).' });
       if (!(await this.secondFactor.check(ctx, user.id, request.totp))) {
-        this.throttle.recordFailure(throttleKey, ctx.address);
+        await this.throttle.recordFailure(throttleKey, ctx.address);
         await this.audit.record(ctx, 'login.failed', { target: user.id, actor: null, details: { factor: 'totp' } });
         fail('invalid_credentials');
       }
     }
-    this.throttle.recordSuccess(throttleKey);
+    await this.throttle.recordSuccess(throttleKey);
 
     const changes: UserChanges = { lastLogin: now };
     if (check.needsRehash) changes.passwordHash = await this.passwords.hash(request.password);
@@ -180,7 +180,7 @@ export class AccountService {
       }
       return result;
     });
-    await this.sessions.afterClose(closed);
+    await this.sessions.afterUserChanged(ctx.database, userId, closed);
     return updated;
   }
 
@@ -207,6 +207,6 @@ export class AccountService {
       await this.audit.record(ctx, 'account.deleted', { target: userId }, tx.audit);
       return removedSessions;
     });
-    await this.sessions.afterClose(closed);
+    await this.sessions.afterUserChanged(ctx.database, userId, closed);
   }
 }

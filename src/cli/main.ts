@@ -12,7 +12,7 @@ const usage = `Usage: gatehouse <command> [options]
 
 Commands:
   serve                          run the service (default)
-  migrate                        apply schema migrations
+  migrate [--plan]               apply schema migrations (--plan: only say what would run)
   admin create --username U [--email E] [--database D] --password-stdin
                                  create an administrator with TOTP enrolled; prints the
                                  otpauth:// URI and a QR code for an authenticator app
@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       username: { type: 'string' },
       email: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
+      plan: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       await serve(config);
       return 0;
     case 'migrate':
-      return migrate(config, values.json);
+      return migrate(config, { json: values.json, plan: values.plan });
     case 'service-key': {
       const { serviceKeyCommand } = await import('./service-key.js');
       return serviceKeyCommand(config, sub, values);

@@ -82,6 +82,7 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
 
   const registry = new RouteRegistry();
   const directory = new DatabaseDirectory(core.store.databases);
+  core.bus.onDatabaseDeleted(({ database }) => directory.forget(database));
   const metrics = new Metrics(core);
   const logRequests = logger.isLevelEnabled('debug');
   const logInternal = (err: unknown, request: FastifyRequest) => request.log.error({ err, correlation_id: request.id }, 'internal error');

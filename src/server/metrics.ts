@@ -27,6 +27,7 @@ export class Metrics {
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
     gauge('gatehouse_session_cache_entries', 'Sessions held in the validation cache.', () => core.sessions.cache.size);
     gauge('gatehouse_session_activity_backlog', 'Sessions with activity not yet written.', () => core.sessions.activity.backlog);
+    gauge('gatehouse_bus_healthy', '1 while this node hears other nodes\' cache invalidations (else the cache is bypassed).', () => (core.bus.healthy ? 1 : 0));
     gauge('gatehouse_password_hash_queue', 'Password hashes waiting for a free slot.', () => core.passwords.queued);
     gauge('gatehouse_session_cache_bytes', 'Estimated bytes held by the validation cache.', () => core.sessions.cache.bytes);
     gauge('gatehouse_access_token_cache_entries', 'Verified access tokens remembered.', () => core.tokens.cached);

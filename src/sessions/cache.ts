@@ -9,6 +9,9 @@
 // validation (and churn the Map's tables); instead only entries that have drifted into the
 // older half of the order are moved, so a hit still leaves an entry at least capacity/2
 // insertions away from eviction. Small caches keep exact LRU order.
+//
+// `generation` counts evictions and clears, so a store read that raced with one (a close
+// on another node arrived while the read was in flight) is not cached stale.
 import type { SessionRecord } from '../store/ports.js';
 
 /** A session as validation sees it: everything but the client-held values. */
@@ -54,6 +57,7 @@ export class SessionCache {
   private readonly digestById = new Map<string, string>();
   private inserted = 0;
   private heldBytes = 0;
+  private evictions = 0;
   private readonly promoteAfter: number;
 
   constructor(
@@ -61,6 +65,11 @@ export class SessionCache {
     private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     this.promoteAfter = capacity < 16 ? 0 : Math.floor(capacity / 2);
+  }
+
+  /** Changes whenever an entry may have been revoked; see `setIfUnchanged`. */
+  get generation(): number {
+    return this.evictions;
   }
 
   get size(): number {
@@ -94,17 +103,28 @@ export class SessionCache {
     const live = withoutContent(session);
     const bytes = estimateEntryBytes(live);
     if (bytes > this.maxBytes) return undefined;
-    this.evict(live.tokenDigest);
+    this.remove(live.tokenDigest);
     this.entries.set(live.tokenDigest, { session: live, stamp: ++this.inserted, bytes });
     this.digestById.set(live.id, live.tokenDigest);
     this.heldBytes += bytes;
     while (this.entries.size > this.capacity || this.heldBytes > this.maxBytes) {
-      this.evict(this.entries.keys().next().value as string);
+      this.remove(this.entries.keys().next().value as string);
     }
     return live;
   }
 
+  /** Caches a session read from the store, unless an eviction happened since `generation`. */
+  setIfUnchanged(session: SessionRecord, generation: number): LiveSession | undefined {
+    return generation === this.evictions ? this.set(session) : undefined;
+  }
+
   evict(tokenDigest: string): void {
+    this.evictions++;
+    this.remove(tokenDigest);
+  }
+
+  /** Removes an entry without counting an eviction: replacement and making room. */
+  private remove(tokenDigest: string): void {
     const entry = this.entries.get(tokenDigest);
     if (entry === undefined) return;
     this.entries.delete(tokenDigest);
@@ -113,6 +133,7 @@ export class SessionCache {
   }
 
   clear(): void {
+    this.evictions++;
     this.entries.clear();
     this.digestById.clear();
     this.heldBytes = 0;

@@ -56,6 +56,7 @@ export class SessionService {
     bus.onSessionsClosed(({ tokenDigests }) => {
       for (const digest of tokenDigests) this.cache.evict(digest);
     });
+    bus.onReset(() => this.cache.clear());
   }
 
   static fromConfig(store: Store, bus: Bus, clock: Clock, config: Config['session']): SessionService {
@@ -100,7 +101,7 @@ export class SessionService {
       return closed;
     });
     await this.afterClose(replaced);
-    this.cache.set(session);
+    if (this.bus.healthy) this.cache.set(session);
     return { session, token, replaced };
   }
 
@@ -128,13 +129,7 @@ export class SessionService {
   async validate(token: string, database: string): Promise<LiveSession | undefined> {
     if (token.length === 0 || token.length > 512) return undefined;
     const digest = digestSecret(token);
-    let session = this.cache.get(digest);
-    if (session === undefined) {
-      const stored = await this.store.sessions.findByTokenDigest(digest);
-      if (stored === undefined || !stored.active) return undefined;
-      session = this.cache.set(stored) ?? stored;
-    }
-    return this.liveOrClosed(session, database);
+    return this.check(this.cache.get(digest), database, () => this.store.sessions.findByTokenDigest(digest));
   }
 
   /**
@@ -142,24 +137,49 @@ export class SessionService {
    * same cache, the same exactness, so closing a session stops its tokens at once.
    */
   async validateById(database: string, id: string): Promise<LiveSession | undefined> {
-    let session = this.cache.getById(id);
-    if (session === undefined) {
-      const stored = await this.store.sessions.findById(database, id);
-      if (stored === undefined || !stored.active) return undefined;
-      session = this.cache.set(stored) ?? stored;
-    }
-    return this.liveOrClosed(session, database);
+    return this.check(this.cache.getById(id), database, () => this.store.sessions.findById(database, id));
   }
 
-  private async liveOrClosed(session: LiveSession, database: string): Promise<LiveSession | undefined> {
+  /**
+   * The cached copy is trusted only while the bus is healthy (else every close on another
+   * node could be missed); a store read that raced with an eviction is not cached.
+   */
+  private async check(cached: LiveSession | undefined, database: string, read: () => Promise<SessionRecord | undefined>): Promise<LiveSession | undefined> {
+    const trusted = this.bus.healthy;
+    let session = trusted ? cached : undefined;
+    if (session === undefined) {
+      const generation = this.cache.generation;
+      const stored = await read();
+      if (stored === undefined || !stored.active) return undefined;
+      session = (trusted && this.bus.healthy ? this.cache.setIfUnchanged(stored, generation) : undefined) ?? stored;
+    }
     if (session.database !== database) return undefined;
     const now = this.clock.now();
     if (!this.isLive(session, now)) {
-      await this.close(session.database, [session.id]);
-      return undefined;
+      const current = await this.recheckIdle(session, read, now);
+      if (current === undefined) return undefined;
+      session = current;
     }
     this.touch(session, now);
     return session;
+  }
+
+  /**
+   * A session that looks dead to this node: a cached copy may miss activity that another
+   * node saw and flushed, so the store decides before anything is closed. Returns the
+   * session if it lives after all, else closes it (when it is still open) and returns undefined.
+   */
+  private async recheckIdle(seen: LiveSession, read: () => Promise<SessionRecord | undefined>, now: number): Promise<LiveSession | undefined> {
+    const stored = now < seen.expiresAt ? await read() : seen;
+    if (stored === undefined || !stored.active) {
+      this.cache.evict(seen.tokenDigest);
+      return undefined;
+    }
+    if (!this.isLive(stored, now)) {
+      await this.close(stored.database, [stored.id]);
+      return undefined;
+    }
+    return (this.bus.healthy ? this.cache.set(stored) : undefined) ?? stored;
   }
 
   find(database: string, id: string): Promise<SessionRecord | undefined> {
@@ -175,7 +195,8 @@ export class SessionService {
   /** Finds a session by token whether or not it is still live (for logout). */
   async findByToken(token: string, database: string): Promise<LiveSession | undefined> {
     const digest = digestSecret(token);
-    const session = this.cache.get(digest) ?? (await this.store.sessions.findByTokenDigest(digest));
+    const cached = this.bus.healthy ? this.cache.get(digest) : undefined;
+    const session = cached ?? (await this.store.sessions.findByTokenDigest(digest));
     return session?.database === database ? session : undefined;
   }
 
@@ -206,6 +227,15 @@ export class SessionService {
       this.activity.forget(session.id);
     }
     await this.bus.publishSessionsClosed({ tokenDigests: closed.map((s) => s.tokenDigest) });
+  }
+
+  /**
+   * After a committed change of a user's role, privileges, status or password: evicts the
+   * sessions it closed and tells other nodes to drop what they cache about the user.
+   */
+  async afterUserChanged(database: string, userId: string, closed: readonly ClosedSession[] = []): Promise<void> {
+    await this.afterClose(closed);
+    await this.bus.publishUserChanged({ database, userId });
   }
 
   /** One sweep: writes pending activity, then closes expired and idle sessions in batches. */

@@ -6,6 +6,6 @@ import { openPostgresStore } from './kysely/postgres.js';
 import { openSqliteStore } from './kysely/sqlite.js';
 import type { KyselyStore } from './kysely/store.js';
 
-export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): KyselyStore {
-  return config.databaseUrl ? openPostgresStore(config.databaseUrl) : openSqliteStore(join(config.dataDir, 'gatehouse.db'));
+export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databaseTimeouts'>): KyselyStore {
+  return config.databaseUrl ? openPostgresStore(config.databaseUrl, 10, config.databaseTimeouts) : openSqliteStore(join(config.dataDir, 'gatehouse.db'));
 }

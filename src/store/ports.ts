@@ -114,6 +114,8 @@ export interface SessionRepository {
   updateContent(database: string, id: string, content: SessionContent, requestTime: number): Promise<SessionRecord | undefined>;
   delete(database: string, id: string): Promise<SessionRecord | undefined>;
   deleteAllForUser(database: string, userId: string): Promise<ClosedSession[]>;
+  /** Retention: deletes at most `limit` sessions closed before `cutoff`, in every database; returns how many. */
+  purgeClosedBefore(cutoff: number, limit: number): Promise<number>;
 }
 
 export interface AuditEvent {
@@ -135,6 +137,8 @@ export interface AuditRepository {
   listForTarget(database: string, target: string, limit: number): Promise<AuditEvent[]>;
   /** Removes every event in which the user is actor or target. */
   deleteForUser(database: string, userId: string): Promise<void>;
+  /** Retention: deletes at most `limit` events older than `cutoff`, in every database; returns how many. */
+  purgeBefore(cutoff: number, limit: number): Promise<number>;
 }
 
 export interface DatabaseRepository {

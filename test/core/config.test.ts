@@ -136,6 +136,31 @@ describe('parsing', () => {
   });
 });
 
+describe('scale-out and retention settings', () => {
+  test('retention defaults to 30 d for sessions and 365 d for audit; 0 keeps forever', () => {
+    const DAY = 24 * HOUR;
+    assert.deepEqual(loadConfig({}).retention, { sessionsMs: 30 * DAY, auditMs: 365 * DAY, purgeIntervalMs: 10 * MIN });
+    const forever = loadConfig({ SESSION_RETENTION: '0', AUDIT_RETENTION: '0', RETENTION_PURGE_INTERVAL: '1h' });
+    assert.deepEqual(forever.retention, { sessionsMs: 0, auditMs: 0, purgeIntervalMs: HOUR });
+    assert.equal(loadConfig({ SESSION_RETENTION: '12h' }).retention.sessionsMs, 12 * HOUR);
+    assertRejected({ SESSION_RETENTION: '30' }, 'SESSION_RETENTION');
+    assertRejected({ AUDIT_RETENTION: 'a year' }, 'AUDIT_RETENTION');
+    assertRejected({ RETENTION_PURGE_INTERVAL: '0' }, 'RETENTION_PURGE_INTERVAL');
+  });
+
+  test('REDIS_PREFIX, database timeouts and the shutdown grace', () => {
+    const config = loadConfig({});
+    assert.equal(config.redisPrefix, 'gatehouse:');
+    assert.deepEqual(config.databaseTimeouts, { statementMs: 5000, connectMs: 3000 });
+    assert.equal(config.shutdownGraceMs, 10_000);
+    assert.equal(loadConfig({ REDIS_PREFIX: 'staging:' }).redisPrefix, 'staging:');
+    assertRejected({ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX');
+    assertRejected({ REDIS_PREFIX: 'x'.repeat(49) }, 'REDIS_PREFIX');
+    assertRejected({ DATABASE_STATEMENT_TIMEOUT: '5' }, 'DATABASE_STATEMENT_TIMEOUT');
+    assertRejected({ SHUTDOWN_GRACE: 'soon' }, 'SHUTDOWN_GRACE');
+  });
+});
+
 describe('bad values', () => {
   test('each bad value stops loading with a ConfigError naming its variable', () => {
     const cases: Array<[Record<string, string>, string]> = [

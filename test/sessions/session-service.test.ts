@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryBus } from '../../src/bus/memory.js';
-import type { Bus } from '../../src/bus/ports.js';
+import { SilentBus } from '../support/silent-bus.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { GatehouseError } from '../../src/core/errors.js';
 import { digestSecret } from '../../src/core/ids.js';
@@ -213,8 +213,8 @@ describe('per-user limit', () => {
 describe('closing', () => {
   test('closing evicts from this node\'s cache even when the bus does not echo to this node', async (t) => {
     const { store, clock } = await setup(t);
-    const announced: string[] = [];
-    const silentBus: Bus = { publishSessionsClosed: async (m) => void announced.push(...m.tokenDigests), onSessionsClosed: () => {}, close: async () => {} };
+    const silentBus = new SilentBus();
+    const announced = silentBus.announcedDigests;
     const sessions = new SessionService(store, silentBus, clock, { absoluteTtlMs: ABSOLUTE, idleTtlMs: IDLE, limitPerUser: 1, limitPolicy: 'replace', dataLimitBytes: 65_536 }, 1000);
     const open2 = () => sessions.open({ database: 'main', userId: 'u1', userName: 'u1', address: null, client: null });
     const first = await open2();

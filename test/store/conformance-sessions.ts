@@ -196,5 +196,21 @@ export function sessionConformance(current: () => KyselyStore): void {
       assert.ok(await store.sessions.findById('other', otherDb.id));
       assert.deepEqual(await store.sessions.deleteAllForUser('main', 'u1'), []);
     });
+
+    test('purgeClosedBefore deletes sessions closed before the cutoff, in every database, never active ones, at most limit per call', async () => {
+      const closedEarly = [aSession('main'), aSession('main'), aSession('other')];
+      const closedLate = aSession('main');
+      const activeOld = aSession('main', { openTime: T0 - 1000 * MIN });
+      for (const s of [...closedEarly, closedLate, activeOld]) await store.sessions.insert(s);
+      await store.sessions.close('main', [closedEarly[0]!.id, closedEarly[1]!.id], T0);
+      await store.sessions.close('other', [closedEarly[2]!.id], T0 + 1);
+      await store.sessions.close('main', [closedLate.id], T0 + MIN);
+      assert.equal(await store.sessions.purgeClosedBefore(T0 + MIN, 2), 2);
+      assert.equal(await store.sessions.purgeClosedBefore(T0 + MIN, 2), 1);
+      assert.equal(await store.sessions.purgeClosedBefore(T0 + MIN, 2), 0);
+      for (const s of closedEarly) assert.equal(await store.sessions.findById(s.database, s.id), undefined);
+      assert.ok(await store.sessions.findById('main', closedLate.id), 'closed at the cutoff: kept');
+      assert.ok(await store.sessions.findById('main', activeOld.id), 'an active session is never purged');
+    });
   });
 }

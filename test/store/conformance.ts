@@ -186,6 +186,21 @@ export function storeConformanceSuite(name: string, openStore: () => Promise<Ope
       });
     });
 
+    describe('audit retention', () => {
+      test('purgeBefore deletes events older than the cutoff in every database, at most limit per call', async () => {
+        for (let i = 0; i < 5; i++) await store.audit.append(anEvent('main', { at: T0 + i, target: 'old' }));
+        await store.audit.append(anEvent('other', { at: T0, target: 'old' }));
+        await store.audit.append(anEvent('main', { at: T0 + MIN, target: 'kept' }));
+        await store.audit.append(anEvent('main', { at: T0 + 2 * MIN, target: 'kept' }));
+        assert.equal(await store.audit.purgeBefore(T0 + MIN, 4), 4);
+        assert.equal(await store.audit.purgeBefore(T0 + MIN, 4), 2);
+        assert.equal(await store.audit.purgeBefore(T0 + MIN, 4), 0);
+        assert.deepEqual(await store.audit.listForTarget('main', 'old', 10), []);
+        assert.deepEqual(await store.audit.listForTarget('other', 'old', 10), []);
+        assert.deepEqual((await store.audit.listForTarget('main', 'kept', 10)).map((e) => e.at), [T0 + 2 * MIN, T0 + MIN], 'the cutoff itself is kept');
+      });
+    });
+
     describe('service keys', () => {
       const key = (name: string, database = 'main') => ({ name, database, keyDigest: `kd-${name}`, createdAt: T0, revokedAt: null });
 

@@ -1,4 +1,4 @@
-// Real backing services for integration tests. Outside CI a missing service skips the
+// Real backing services for integration tests (PostgreSQL, Redis). Outside CI a missing service skips the
 // test with a reason; with CI=true it fails, because a skipped integration test in CI
 // is a hole.
 import pg from 'pg';
@@ -26,4 +26,26 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
       await admin.end();
     },
   };
+}
+
+export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The shared Redis for one test file, with a key and channel prefix of its own so files
+ * running in parallel never see each other's keys or messages.
+ */
+export async function sharedRedis(): Promise<{ url: string; prefix: string } | { skip: string }> {
+  const { Redis } = await import('ioredis');
+  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    if (inCI) throw new Error(`Redis is required in CI (${redisUrl}): ${(err as Error).message}`);
+    return { skip: `Redis not reachable at ${redisUrl}` };
+  } finally {
+    probe.disconnect();
+  }
+  return { url: redisUrl, prefix: `gatehouse-test:${process.pid}:${Date.now()}:` };
 }

@@ -53,6 +53,14 @@ export class KyselyAuditRepository implements AuditRepository {
       .where((eb) => eb.or([eb('actor', '=', userId), eb('target', '=', userId)]))
       .execute();
   }
+
+  async purgeBefore(cutoff: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('audit_events')
+      .where('id', 'in', (eb) => eb.selectFrom('audit_events').select('id').where('at', '<', cutoff).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
 
 export class KyselyServiceKeyRepository implements ServiceKeyRepository {

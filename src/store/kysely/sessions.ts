@@ -202,6 +202,15 @@ export class KyselySessionRepository implements SessionRepository {
     return row && toRecord(row);
   }
 
+  async purgeClosedBefore(cutoff: number, limit: number): Promise<number> {
+    // Chosen by id in a subquery: neither engine takes LIMIT on DELETE portably.
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where('id', 'in', (eb) => eb.selectFrom('sessions').select('id').where('active', '=', 0).where('close_time', '<', cutoff).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async deleteAllForUser(database: string, userId: string): Promise<ClosedSession[]> {
     const rows = await this.db.deleteFrom('sessions').where('database', '=', database).where('user_id', '=', userId).returning(closedColumns).execute();
     return rows.map(toClosed);

@@ -3,6 +3,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { Repositories, Store } from '../ports.js';
 import { migrationProvider } from '../migrations/index.js';
+import { migrationStatus, UnknownMigrationsError, type MigrationStatus } from '../migrations/status.js';
 import type { Engine } from './engine.js';
 import type { Schema } from './schema.js';
 import { KyselyDatabaseRepository, KyselyUserRepository } from './users.js';
@@ -45,12 +46,25 @@ export class KyselyStore implements Store {
     this.totp = repos.totp;
   }
 
-  /** Applies pending migrations; returns the names applied. */
+  /**
+   * Applies pending migrations, under a lock so that nodes starting together apply each
+   * exactly once; returns the names applied. Refuses a schema with migrations this code
+   * does not know (a newer release migrated it).
+   */
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.engine.migration) });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) throw error;
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    return this.engine.withMigrationLock(this.db, async (db) => {
+      const { unknown } = await migrationStatus(db, this.engine.migration);
+      if (unknown.length > 0) throw new UnknownMigrationsError(unknown);
+      const migrator = new Migrator({ db, provider: migrationProvider(this.engine.migration) });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    });
+  }
+
+  /** What `migrate` would do, without doing it. */
+  migrationStatus(): Promise<MigrationStatus> {
+    return migrationStatus(this.db, this.engine.migration);
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

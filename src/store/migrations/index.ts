@@ -131,11 +131,20 @@ const credentials: Migration = {
   },
 };
 
+// The retention purge deletes closed sessions by close time and audit events by time.
+const retention: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('sessions_closed_time').on('sessions').columns(['active', 'close_time']).execute();
+    await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+  },
+};
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
       '0001_initial': initial(dialect),
       '0002_credentials': credentials,
+      '0003_retention': retention,
     }),
   };
 }
