@@ -11,10 +11,11 @@ import { startApp } from '../support/harness.js';
 
 const run = promisify(execFile);
 
-function readmeCurlSession(): string[] {
+/** The commands of the first sh block under a README heading, one per entry. */
+function readmeCommands(heading: string): string[] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.split('## Try it with curl')[1];
-  assert.ok(section, 'README has a "Try it with curl" section');
+  const section = readme.split(`## ${heading}`)[1];
+  assert.ok(section, `README has a "${heading}" section`);
   const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
   // Join continuation lines; one command per entry.
   return block.replace(/\\\n\s*/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
@@ -24,7 +25,7 @@ test('the README curl session works as written', async () => {
   const app = await startApp();
   const cwd = mkdtempSync(join(tmpdir(), 'gatehouse-readme-'));
   try {
-    const commands = readmeCurlSession();
+    const commands = readmeCommands('Try it with curl');
     assert.ok(commands.length >= 9, 'register, log in, validate, profile, update, permissions, sessions, log out, log in, delete');
     const host = app.url.replace('http://', '');
     const outputs: Array<{ command: string; body: { status: string; data: any } }> = [];
@@ -40,6 +41,32 @@ test('the README curl session works as written', async () => {
     assert.equal(updated.full_name, 'Alice Liddell');
     // The last command deleted the account: the name is free again.
     assert.equal(await app.core.store.users.findById('main', registered.user_id), undefined);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+    await app.close();
+  }
+});
+
+test('the README access-token session works as written', async () => {
+  const app = await startApp();
+  const cwd = mkdtempSync(join(tmpdir(), 'gatehouse-readme-'));
+  try {
+    const commands = readmeCommands('Access tokens');
+    const host = app.url.replace('http://', '');
+    const outputs: string[] = [];
+    for (const command of commands) {
+      const { stdout } = await run('bash', ['-c', command.replaceAll('localhost:8080', host)], { cwd, encoding: 'utf8', timeout: 10_000 });
+      outputs.push(stdout);
+    }
+    const token = readFileSync(join(cwd, 'token.txt'), 'utf8').trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'the sed line extracted a JWT');
+    const [registered, , , profile, validated, renewed, loggedOut, afterLogout] = outputs.map((o) => (o ? JSON.parse(o) : undefined));
+    assert.equal(registered.status, 'success');
+    assert.equal(profile.data.username, 'tokyo');
+    assert.equal(validated.status, 'success');
+    assert.equal(renewed.status, 'success');
+    assert.equal(loggedOut.status, 'success');
+    assert.deepEqual([afterLogout.status, afterLogout.error.code], ['error', 'unauthenticated'], 'the token of a closed session is refused');
   } finally {
     rmSync(cwd, { recursive: true, force: true });
     await app.close();
