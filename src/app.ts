@@ -4,6 +4,7 @@
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { AuditLog } from './audit/log.js';
+import { ModerationService } from './accounts/moderation.js';
 import { AccountService } from './accounts/service.js';
 import { MemoryBus } from './bus/memory.js';
 import { PostgresBus } from './bus/postgres.js';
@@ -22,6 +23,8 @@ import { Authenticator } from './sessions/authenticator.js';
 import { SessionService } from './sessions/service.js';
 import { openStore } from './store/open.js';
 import { RetentionPurge } from './store/retention.js';
+import { DatabaseDirectory } from './tenancy/databases.js';
+import { TenancyService } from './tenancy/service.js';
 import type { KyselyStore } from './store/kysely/store.js';
 import { createLogger, type Logger } from './server/logger.js';
 
@@ -44,6 +47,9 @@ export interface Core {
   authenticator: Authenticator;
   catalog: Catalog;
   retention: RetentionPurge;
+  moderation: ModerationService;
+  directory: DatabaseDirectory;
+  tenancy: TenancyService;
   /** Starts the background work: activity flushing, the sweeper and the retention purge. */
   startBackground(): void;
   /** Stops background work, writes pending activity and closes connections. */
@@ -110,7 +116,11 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   const tokens = new AccessTokens(signingKeys, clock, config.token, config.token.cacheSize);
   const accounts = new AccountService(store, sessions, passwords, throttle, audit, new SecondFactor(store, secrets, audit));
   const authenticator = new Authenticator(store, sessions, tokens);
-  const catalog = createCatalog({ accounts, sessions, audit, authenticator, tokens, throttle });
+  const moderation = new ModerationService(store, sessions, audit);
+  const directory = new DatabaseDirectory(store.databases);
+  bus.onDatabaseDeleted(({ database }) => directory.forget(database));
+  const tenancy = new TenancyService(store, directory, bus, audit, sessions);
+  const catalog = createCatalog({ accounts, sessions, audit, authenticator, tokens, throttle, moderation, tenancy, store });
   const retention = new RetentionPurge(store, clock, config.retention);
 
   const timers: NodeJS.Timeout[] = [];
@@ -130,6 +140,9 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     authenticator,
     catalog,
     retention,
+    moderation,
+    directory,
+    tenancy,
     startBackground() {
       const every = (ms: number, work: () => Promise<unknown>, what: string) => {
         let running = false;

@@ -61,6 +61,14 @@ export interface Config {
   bodyLimitBytes: number;
   /** Deepest nesting of arrays and objects accepted in any JSON input. */
   bodyMaxDepth: number;
+  rpc: {
+    /** Open WebSocket connections at most; more are refused (503) at the upgrade. */
+    maxConnections: number;
+    /** Requests one connection may have in progress; further frames wait unread. */
+    maxInFlight: number;
+    /** How often idle connections are pinged; one that missed the previous ping is dropped. */
+    pingIntervalMs: number;
+  };
   http: {
     /** Time to receive a request's headers. */
     headersTimeoutMs: number;
@@ -250,6 +258,11 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins: Object.freeze(parseOrigins('ALLOWED_ORIGINS', get('ALLOWED_ORIGINS') ?? '')),
     bodyLimitBytes: parseSize('BODY_LIMIT', get('BODY_LIMIT') ?? '1mb'),
     bodyMaxDepth: parseInteger('BODY_MAX_DEPTH', get('BODY_MAX_DEPTH') ?? '64', 1, 1000),
+    rpc: {
+      maxConnections: parseInteger('RPC_MAX_CONNECTIONS', get('RPC_MAX_CONNECTIONS') ?? '1000', 1, 1_000_000),
+      maxInFlight: parseInteger('RPC_MAX_IN_FLIGHT', get('RPC_MAX_IN_FLIGHT') ?? '64', 1, 10_000),
+      pingIntervalMs: parseDuration('RPC_PING_INTERVAL', get('RPC_PING_INTERVAL') ?? '30s', maxTimerMs),
+    },
     http: {
       headersTimeoutMs: parseDuration('HTTP_HEADERS_TIMEOUT', get('HTTP_HEADERS_TIMEOUT') ?? '10s', maxTimerMs),
       requestTimeoutMs: parseDuration('HTTP_REQUEST_TIMEOUT', get('HTTP_REQUEST_TIMEOUT') ?? '30s', maxTimerMs),
@@ -267,6 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
   Object.freeze(config.session);
   Object.freeze(config.token);
   Object.freeze(config.http);
+  Object.freeze(config.rpc);
   Object.freeze(config.retention);
   Object.freeze(config.databaseTimeouts);
   Object.freeze(config.passwordHash);

@@ -88,6 +88,11 @@ export class AccountService {
     return (await this.store.users.findById(database, id)) ?? fail('not_found');
   }
 
+  /** A user by username (compared as at login: NFKC, case-insensitively); `not_found` otherwise. */
+  async findByUsername(database: string, username: string): Promise<UserRecord> {
+    return (await this.store.users.findByUsernameKey(database, usernameKeyOf(username))) ?? fail('not_found', { message: 'No such user.' });
+  }
+
   /** Checks the password (throttled) and opens a session. */
   async login(ctx: RequestContext, request: LoginRequest): Promise<{ user: UserRecord; opened: OpenedSession }> {
     const user = request.byEmail

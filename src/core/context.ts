@@ -6,6 +6,8 @@ import type { Permission, Role } from './permissions.js';
 export interface UserCaller {
   kind: 'user';
   userId: string;
+  /** The database the user's account (and session) lives in; a call may act on another one. */
+  database: string;
   role: Role;
   permissions: ReadonlySet<Permission>;
   sessionId: string;

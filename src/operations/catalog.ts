@@ -2,6 +2,8 @@
 // business rules. `allOperations` lists them for documentation and for tests that pin
 // which operations each surface may expose.
 import type { AuditLog } from '../audit/log.js';
+import { administrationOperations } from '../accounts/administration-operations.js';
+import type { ModerationService } from '../accounts/moderation.js';
 import { accountOperations } from '../accounts/operations.js';
 import { secondFactorOperations } from '../accounts/second-factor-operations.js';
 import type { AccountService } from '../accounts/service.js';
@@ -12,6 +14,9 @@ import { sessionOperations } from '../sessions/operations.js';
 import { sessionServiceOperations } from '../sessions/service-operations.js';
 import type { SessionService } from '../sessions/service.js';
 import { tokenOperations } from '../sessions/token-operations.js';
+import type { Store } from '../store/ports.js';
+import { tenancyOperations } from '../tenancy/operations.js';
+import type { TenancyService } from '../tenancy/service.js';
 import type { Operation } from './operation.js';
 
 export interface CatalogDependencies {
@@ -21,6 +26,9 @@ export interface CatalogDependencies {
   authenticator: Authenticator;
   tokens: AccessTokens;
   throttle: LoginThrottle;
+  moderation: ModerationService;
+  tenancy: TenancyService;
+  store: Store;
 }
 
 export function createCatalog(deps: CatalogDependencies) {
@@ -30,6 +38,8 @@ export function createCatalog(deps: CatalogDependencies) {
     sessions: sessionOperations(deps.sessions, deps.accounts, deps.audit, deps.authenticator),
     tokens: tokenOperations(deps.sessions, deps.tokens),
     sessionsService: sessionServiceOperations(deps.sessions, deps.audit),
+    administration: administrationOperations(deps.accounts, deps.moderation, deps.throttle, deps.store),
+    databases: tenancyOperations(deps.tenancy),
   };
 }
 

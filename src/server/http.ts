@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Core } from '../app.js';
 import { GatehouseError } from '../core/errors.js';
-import { DatabaseDirectory } from '../tenancy/databases.js';
+import type { DatabaseDirectory } from '../tenancy/databases.js';
 import { parseJsonInput } from '../core/json-input.js';
 import { httpSurfaces } from '../surfaces/index.js';
 import { surfaceOf, type HttpSurface } from '../surfaces/surface.js';
@@ -81,8 +81,7 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
   });
 
   const registry = new RouteRegistry();
-  const directory = new DatabaseDirectory(core.store.databases);
-  core.bus.onDatabaseDeleted(({ database }) => directory.forget(database));
+  const { directory } = core;
   const metrics = new Metrics(core);
   const logRequests = logger.isLevelEnabled('debug');
   const logInternal = (err: unknown, request: FastifyRequest) => request.log.error({ err, correlation_id: request.id }, 'internal error');

@@ -26,6 +26,16 @@ export class Authenticator {
     private readonly tokens: AccessTokens,
   ) {}
 
+  /**
+   * The database a user credential belongs to, for protocols that do not name one (the RPC):
+   * an access token says so; a session token's session is found by its digest. A credential
+   * is still usable only in that database.
+   */
+  async databaseOf(credential: string): Promise<string | undefined> {
+    if (looksLikeJwt(credential)) return (await this.tokens.verify(credential))?.db;
+    return this.sessions.databaseOfToken(credential);
+  }
+
   /** The live session a user credential stands for, cookie token or access token alike. */
   async liveSession(credential: string, database: string): Promise<LiveSession | undefined> {
     if (!looksLikeJwt(credential)) return this.sessions.validate(credential, database);
@@ -58,6 +68,7 @@ export class Authenticator {
       caller: {
         kind: 'user',
         userId: user.id,
+        database,
         role,
         permissions: new Set(effectivePermissions(role, privileges)),
         sessionId: session.id,

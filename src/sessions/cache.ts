@@ -132,6 +132,12 @@ export class SessionCache {
     this.heldBytes -= entry.bytes;
   }
 
+  /** Evicts every session of a deleted database: a scan, for a rare event. */
+  evictDatabase(database: string): void {
+    this.evictions++;
+    for (const [digest, entry] of this.entries) if (entry.session.database === database) this.remove(digest);
+  }
+
   clear(): void {
     this.evictions++;
     this.entries.clear();

@@ -25,6 +25,7 @@ export function sessionOperations(sessions: SessionService, accounts: AccountSer
           email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
           password: Type.String({ minLength: 1, maxLength: 1024 }),
           totp: Type.Optional(Type.String({ maxLength: 16, description: 'needed once the account has TOTP enrolled' })),
+          node_id: Type.Optional(Type.String({ maxLength: 256, description: 'the client machine’s id, kept on the session (RPC nodeID)' })),
         },
         { additionalProperties: false },
       ),
@@ -37,6 +38,7 @@ export function sessionOperations(sessions: SessionService, accounts: AccountSer
           byEmail: input.username === undefined,
           password: input.password,
           totp: input.totp,
+          nodeId: input.node_id ?? null,
         });
       },
     }),

@@ -56,6 +56,7 @@ export class SessionService {
     bus.onSessionsClosed(({ tokenDigests }) => {
       for (const digest of tokenDigests) this.cache.evict(digest);
     });
+    bus.onDatabaseDeleted(({ database }) => this.cache.evictDatabase(database));
     bus.onReset(() => this.cache.clear());
   }
 
@@ -190,6 +191,14 @@ export class SessionService {
   async listActiveForUser(database: string, userId: string): Promise<SessionRecord[]> {
     const sessions = await this.store.sessions.listActiveForUser(database, userId);
     return sessions.map((s) => ({ ...s, requestTime: this.lastActivity(s) }));
+  }
+
+  /** The database a session token's session belongs to, live or not. */
+  async databaseOfToken(token: string): Promise<string | undefined> {
+    if (token.length === 0 || token.length > 512) return undefined;
+    const digest = digestSecret(token);
+    const cached = this.bus.healthy ? this.cache.get(digest) : undefined;
+    return (cached ?? (await this.store.sessions.findByTokenDigest(digest)))?.database;
   }
 
   /** Finds a session by token whether or not it is still live (for logout). */

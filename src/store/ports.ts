@@ -146,6 +146,19 @@ export interface DatabaseRepository {
   list(): Promise<string[]>;
   /** Throws `conflict` when it exists. */
   create(name: string, createdAt: number): Promise<void>;
+  /**
+   * Removes the database and, in the same statement, everything in it: users, sessions,
+   * second factors, service keys, audit events, selections. False when there was none.
+   */
+  delete(name: string): Promise<boolean>;
+}
+
+/** Which database an administrator's session acts on (the RPC `select_database`). */
+export interface DatabaseSelectionRepository {
+  /** Replaces the session's selection. */
+  select(sessionId: string, database: string, at: number): Promise<void>;
+  /** The selected database, if any (a selection goes with its session and its database). */
+  find(sessionId: string): Promise<string | undefined>;
 }
 
 export interface ServiceKeyRecord {
@@ -223,6 +236,7 @@ export interface Repositories {
   serviceKeys: ServiceKeyRepository;
   signingKeys: SigningKeyRepository;
   totp: TotpRepository;
+  selections: DatabaseSelectionRepository;
 }
 
 export interface Store extends Repositories {

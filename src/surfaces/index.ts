@@ -1,6 +1,7 @@
 // Every HTTP surface, in the order they are mounted. Adding a surface is one line here.
 import { restUserSurface } from './rest-user/index.js';
+import { rpcSurface } from './rpc/index.js';
 import { sessionsServiceSurface } from './sessions-service/index.js';
 import type { HttpSurface } from './surface.js';
 
-export const httpSurfaces: readonly HttpSurface[] = [restUserSurface, sessionsServiceSurface];
+export const httpSurfaces: readonly HttpSurface[] = [restUserSurface, sessionsServiceSurface, rpcSurface];

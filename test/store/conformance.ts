@@ -68,6 +68,51 @@ export function storeConformanceSuite(name: string, openStore: () => Promise<Ope
         await rejectsWith(store.databases.create('main', T0), 'conflict');
         assert.deepEqual(await store.databases.list(), ['main', 'other']);
       });
+
+      test('deleting a database removes everything in it, and nothing of another', async () => {
+        const fill = async (database: string) => {
+          const user = aUser(database);
+          await store.users.insert(user);
+          const session = aSession(database, { userId: user.id });
+          await store.sessions.insert(session);
+          await store.audit.append(anEvent(database, { target: user.id }));
+          await store.serviceKeys.insert({ name: `key-${database}`, database, keyDigest: `kd-${database}`, createdAt: T0, revokedAt: null });
+          await store.totp.put({ database, userId: user.id, sealedSecret: 'v1.s', enabled: true, lastStep: 1, createdAt: T0 });
+          await store.selections.select(session.id, database, T0);
+          return { user, session };
+        };
+        const doomed = await fill('other');
+        const kept = await fill('main');
+        assert.equal(await store.databases.delete('other'), true);
+        assert.equal(await store.databases.exists('other'), false);
+        assert.equal(await store.users.findById('other', doomed.user.id), undefined);
+        assert.equal(await store.sessions.findByTokenDigest(doomed.session.tokenDigest), undefined);
+        assert.deepEqual(await store.audit.listForTarget('other', doomed.user.id, 10), []);
+        assert.equal(await store.serviceKeys.findByDigest('kd-other'), undefined);
+        assert.equal(await store.totp.find('other', doomed.user.id), undefined);
+        assert.equal(await store.selections.find(doomed.session.id), undefined);
+        assert.ok(await store.users.findById('main', kept.user.id));
+        assert.ok(await store.sessions.findByTokenDigest(kept.session.tokenDigest));
+        assert.equal((await store.audit.listForTarget('main', kept.user.id, 10)).length, 1);
+        assert.ok(await store.serviceKeys.findByDigest('kd-main'));
+        assert.ok(await store.totp.find('main', kept.user.id));
+        assert.equal(await store.selections.find(kept.session.id), 'main');
+        assert.equal(await store.databases.delete('other'), false, 'deleting it again finds nothing');
+        await store.databases.create('other', T0);
+        assert.equal(await store.users.findById('other', doomed.user.id), undefined, 'a new database of the same name starts empty');
+      });
+
+      test('selections: one per session, replaced by the next, gone with the session', async () => {
+        const session = aSession('main');
+        await store.sessions.insert(session);
+        assert.equal(await store.selections.find(session.id), undefined);
+        await store.selections.select(session.id, 'other', T0);
+        assert.equal(await store.selections.find(session.id), 'other');
+        await store.selections.select(session.id, 'main', T0 + MIN);
+        assert.equal(await store.selections.find(session.id), 'main');
+        await store.sessions.delete('main', session.id);
+        assert.equal(await store.selections.find(session.id), undefined);
+      });
     });
 
     describe('users', () => {

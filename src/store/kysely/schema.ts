@@ -82,6 +82,12 @@ export interface TotpCredentialsTable {
   created_at: number;
 }
 
+export interface DatabaseSelectionsTable {
+  session_id: string;
+  database: string;
+  selected_at: number;
+}
+
 export interface Schema {
   databases: DatabasesTable;
   users: UsersTable;
@@ -90,4 +96,5 @@ export interface Schema {
   service_keys: ServiceKeysTable;
   signing_keys: SigningKeysTable;
   totp_credentials: TotpCredentialsTable;
+  database_selections: DatabaseSelectionsTable;
 }

@@ -6,7 +6,7 @@ import { migrationProvider } from '../migrations/index.js';
 import { migrationStatus, UnknownMigrationsError, type MigrationStatus } from '../migrations/status.js';
 import type { Engine } from './engine.js';
 import type { Schema } from './schema.js';
-import { KyselyDatabaseRepository, KyselyUserRepository } from './users.js';
+import { KyselyDatabaseRepository, KyselyDatabaseSelectionRepository, KyselyUserRepository } from './users.js';
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyAuditRepository, KyselyServiceKeyRepository } from './audit.js';
 import { KyselySigningKeyRepository, KyselyTotpRepository } from './credentials.js';
@@ -20,6 +20,7 @@ function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
     serviceKeys: new KyselyServiceKeyRepository(db),
     signingKeys: new KyselySigningKeyRepository(db),
     totp: new KyselyTotpRepository(db),
+    selections: new KyselyDatabaseSelectionRepository(db),
   };
 }
 
@@ -31,6 +32,7 @@ export class KyselyStore implements Store {
   readonly serviceKeys;
   readonly signingKeys;
   readonly totp;
+  readonly selections;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -44,6 +46,7 @@ export class KyselyStore implements Store {
     this.serviceKeys = repos.serviceKeys;
     this.signingKeys = repos.signingKeys;
     this.totp = repos.totp;
+    this.selections = repos.selections;
   }
 
   /**

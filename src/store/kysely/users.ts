@@ -1,7 +1,7 @@
 // Users and tenant databases on Kysely.
 import type { Kysely, Selectable } from 'kysely';
 import type { Role } from '../../core/permissions.js';
-import type { DatabaseRepository, UserChanges, UserRecord, UserRepository, UserStatus } from '../ports.js';
+import type { DatabaseRepository, DatabaseSelectionRepository, UserChanges, UserRecord, UserRepository, UserStatus } from '../ports.js';
 import type { Schema, UsersTable } from './schema.js';
 import { translateUnique } from './driver-errors.js';
 
@@ -125,5 +125,29 @@ export class KyselyDatabaseRepository implements DatabaseRepository {
 
   async create(name: string, createdAt: number): Promise<void> {
     await translateUnique(() => this.db.insertInto('databases').values({ name, created_at: createdAt }).execute(), {});
+  }
+
+  async delete(name: string): Promise<boolean> {
+    // Every table of tenant data references databases (or users) with ON DELETE CASCADE:
+    // one statement removes all of it, atomically, so no half-deleted tenant is ever visible.
+    const result = await this.db.deleteFrom('databases').where('name', '=', name).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+export class KyselyDatabaseSelectionRepository implements DatabaseSelectionRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async select(sessionId: string, database: string, at: number): Promise<void> {
+    await this.db
+      .insertInto('database_selections')
+      .values({ session_id: sessionId, database, selected_at: at })
+      .onConflict((oc) => oc.column('session_id').doUpdateSet({ database, selected_at: at }))
+      .execute();
+  }
+
+  async find(sessionId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('database_selections').select('database').where('session_id', '=', sessionId).executeTakeFirst();
+    return row?.database;
   }
 }

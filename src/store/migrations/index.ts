@@ -139,12 +139,26 @@ const retention: Migration = {
   },
 };
 
+// Tenancy: an administrator's selected database (RPC select_database). It goes with its
+// session and with the database, so deleting a database stays one cascading statement.
+const tenancy: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('database_selections')
+      .addColumn('session_id', 'text', (c) => c.primaryKey().references('sessions.id').onDelete('cascade'))
+      .addColumn('database', 'text', (c) => c.notNull().references('databases.name').onDelete('cascade'))
+      .addColumn('selected_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
       '0001_initial': initial(dialect),
       '0002_credentials': credentials,
       '0003_retention': retention,
+      '0005_tenancy': tenancy,
     }),
   };
 }

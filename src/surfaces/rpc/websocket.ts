@@ -1,0 +1,110 @@
+// One RPC WebSocket connection: each text frame is a request, each reply echoes its `id`,
+// so a client may pipeline. Bad frames (binary, too large, not JSON, too deep) get an error
+// reply and the connection goes on. Backpressure both ways: at most `maxInFlight` requests
+// run at once and a client that does not read its replies stops being read, so neither can
+// make the server hold unbounded work or buffers.
+import type { WebSocket, RawData } from 'ws';
+import { GatehouseError } from '../../core/errors.js';
+import { parseJsonInput } from '../../core/json-input.js';
+import { rpcError } from './envelope.js';
+import type { RpcReply, RpcTransport } from './dispatch.js';
+
+export interface ConnectionLimits {
+  maxInFlight: number;
+  /** The largest frame answered (BODY_LIMIT); larger ones get `payload_too_large`. */
+  frameLimitBytes: number;
+  maxDepth: number;
+}
+
+/** Replies written but not yet flushed to the socket before the connection stops reading. */
+const maxUnflushedReplies = 256;
+
+export function serveConnection(socket: WebSocket, limits: ConnectionLimits, transport: () => RpcTransport, dispatch: (request: unknown, transport: RpcTransport) => Promise<RpcReply>): void {
+  let inFlight = 0;
+  let unflushed = 0;
+  let paused = false;
+
+  const pressure = () => inFlight >= limits.maxInFlight || unflushed >= maxUnflushedReplies;
+  const settle = () => {
+    if (!paused && pressure()) {
+      paused = true;
+      socket.pause();
+    } else if (paused && !pressure()) {
+      paused = false;
+      socket.resume();
+    }
+  };
+
+  const send = (body: unknown) => {
+    if (socket.readyState !== socket.OPEN) return;
+    unflushed++;
+    socket.send(JSON.stringify(body), () => {
+      unflushed--;
+      settle();
+    });
+    settle();
+  };
+
+  const refuse = (error: GatehouseError) => send(rpcError(error));
+
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (isBinary) return refuse(new GatehouseError('unsupported_media_type', { message: 'Send each request as a text frame of JSON.' }));
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+    if (bytes > limits.frameLimitBytes) return refuse(new GatehouseError('payload_too_large', { message: `A frame may hold at most ${limits.frameLimitBytes} bytes.` }));
+    let request: unknown;
+    try {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
+      request = parseJsonInput(text, { maxDepth: limits.maxDepth }, 'frame');
+    } catch (err) {
+      return refuse(err instanceof GatehouseError ? err : new GatehouseError('validation_failed', { message: 'The frame is not valid UTF-8.' }));
+    }
+    inFlight++;
+    settle();
+    void dispatch(request, transport()).then((reply) => {
+      inFlight--;
+      send(reply.body);
+      settle();
+    });
+  });
+  // A socket error (a reset connection) ends the connection; it must never reach the process.
+  socket.on('error', () => socket.terminate());
+}
+
+/**
+ * Pings every watched connection each interval and drops one that did not answer the
+ * previous ping (a pong or any frame counts): dead peers do not hold connections forever.
+ */
+export class Heartbeat {
+  private readonly answered = new WeakSet<WebSocket>();
+  private readonly watched = new Set<WebSocket>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(intervalMs: number) {
+    this.timer = setInterval(() => this.beat(), intervalMs);
+    this.timer.unref();
+  }
+
+  watch(client: WebSocket): void {
+    this.watched.add(client);
+    this.answered.add(client);
+    const heard = () => this.answered.add(client);
+    client.on('pong', heard);
+    client.on('message', heard);
+    client.once('close', () => this.watched.delete(client));
+  }
+
+  private beat(): void {
+    for (const client of this.watched) {
+      if (!this.answered.has(client)) {
+        client.terminate();
+        continue;
+      }
+      this.answered.delete(client);
+      client.ping();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
