@@ -4,6 +4,7 @@ import { coldPhase } from './cold.js';
 import { notBuiltPhase } from './not-built.js';
 import { loginPhase, registrationPhase } from './password.js';
 import { propagationPhase } from './propagation.js';
+import { rpcPhase } from './rpc.js';
 import type { Phase } from './phase.js';
 import { stormPhase } from './storm.js';
 import { validationPhase } from './validation.js';
@@ -17,6 +18,7 @@ export const phases: readonly Phase[] = [
   stormPhase,
   registrationPhase,
   propagationPhase,
+  rpcPhase,
   notBuiltPhase,
 ];
 

@@ -5,9 +5,8 @@ import type { Phase } from './phase.js';
 
 export const notBuiltPhase: Phase = {
   name: 'not_built',
-  figures: ['rpc_ws_validation', 'amqp_round_trip'],
+  figures: ['amqp_round_trip'],
   run: async (ctx) => [
-    notBuilt('rpc_ws_validation', ctx.shape.name, 'req/s', 'RPC session validation over WebSocket'),
     notBuilt('amqp_round_trip', ctx.shape.name, 'ms', 'AMQP request/reply round trip'),
   ],
 };

@@ -16,6 +16,8 @@ export interface ConnectionLimits {
   maxDepth: number;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Replies written but not yet flushed to the socket before the connection stops reading. */
 const maxUnflushedReplies = 256;
 
@@ -53,7 +55,7 @@ export function serveConnection(socket: WebSocket, limits: ConnectionLimits, tra
     if (bytes > limits.frameLimitBytes) return refuse(new GatehouseError('payload_too_large', { message: `A frame may hold at most ${limits.frameLimitBytes} bytes.` }));
     let request: unknown;
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
+      const text = utf8.decode(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
       request = parseJsonInput(text, { maxDepth: limits.maxDepth }, 'frame');
     } catch (err) {
       return refuse(err instanceof GatehouseError ? err : new GatehouseError('validation_failed', { message: 'The frame is not valid UTF-8.' }));
