@@ -82,6 +82,25 @@ export interface TotpCredentialsTable {
   created_at: number;
 }
 
+export interface FlagsTable {
+  database: string;
+  user_id: string;
+  reporter_id: string;
+  reason: string | null;
+  flagged_at: number;
+}
+
+export interface ResetCodesTable {
+  database: string;
+  id: string;
+  user_id: string;
+  code_digest: string;
+  created_at: number;
+  expires_at: number;
+  failed_attempts: number;
+  used_at: number | null;
+}
+
 export interface Schema {
   databases: DatabasesTable;
   users: UsersTable;
@@ -90,4 +109,6 @@ export interface Schema {
   service_keys: ServiceKeysTable;
   signing_keys: SigningKeysTable;
   totp_credentials: TotpCredentialsTable;
+  flags: FlagsTable;
+  reset_codes: ResetCodesTable;
 }

@@ -10,6 +10,7 @@ import { KyselyDatabaseRepository, KyselyUserRepository } from './users.js';
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyAuditRepository, KyselyServiceKeyRepository } from './audit.js';
 import { KyselySigningKeyRepository, KyselyTotpRepository } from './credentials.js';
+import { KyselyFlagRepository, KyselyResetCodeRepository } from './moderation.js';
 
 function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
   return {
@@ -20,6 +21,8 @@ function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
     serviceKeys: new KyselyServiceKeyRepository(db),
     signingKeys: new KyselySigningKeyRepository(db),
     totp: new KyselyTotpRepository(db),
+    flags: new KyselyFlagRepository(db),
+    resetCodes: new KyselyResetCodeRepository(db),
   };
 }
 
@@ -31,6 +34,8 @@ export class KyselyStore implements Store {
   readonly serviceKeys;
   readonly signingKeys;
   readonly totp;
+  readonly flags;
+  readonly resetCodes;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -44,6 +49,8 @@ export class KyselyStore implements Store {
     this.serviceKeys = repos.serviceKeys;
     this.signingKeys = repos.signingKeys;
     this.totp = repos.totp;
+    this.flags = repos.flags;
+    this.resetCodes = repos.resetCodes;
   }
 
   /**
