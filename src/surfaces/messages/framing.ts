@@ -92,11 +92,15 @@ export async function runMessage(core: Core, framing: Framing, call: MessageCall
     }
     const body = call.body === undefined ? {} : call.body;
     if (!isJsonObject(body)) fail('validation_failed', { message: 'body: Expected a JSON object', details: { errors: [{ path: '/', message: 'Expected a JSON object' }] } });
-    const result = await invoke(message.operation, { ...base, caller }, toOperationInput(framing, body));
+    const input = toOperationInput(framing, body);
+    // The operation names fields in v2 spelling; the client hears its own.
+    const result = await invoke(message.operation, { ...base, caller }, input).catch((err: unknown) => {
+      throw err instanceof GatehouseError ? inWireNames(framing, err) : err;
+    });
     return { ok: true, status: message.status, data: toWireData(framing, message.data(result)) };
   } catch (err) {
     const error = toCatalogError(err);
     if (error.code === 'internal') call.log(err);
-    return { ok: false, error: inWireNames(framing, error) };
+    return { ok: false, error };
   }
 }
