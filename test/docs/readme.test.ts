@@ -11,10 +11,10 @@ import { startApp } from '../support/harness.js';
 
 const run = promisify(execFile);
 
-function readmeCurlSession(): string[] {
+function readmeCurlSession(heading = '## Try it with curl'): string[] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.split('## Try it with curl')[1];
-  assert.ok(section, 'README has a "Try it with curl" section');
+  const section = readme.split(heading)[1];
+  assert.ok(section, `README has a "${heading.slice(3)}" section`);
   const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
   // Join continuation lines; one command per entry.
   return block.replace(/\\\n\s*/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
@@ -40,6 +40,32 @@ test('the README curl session works as written', async () => {
     assert.equal(updated.full_name, 'Alice Liddell');
     // The last command deleted the account: the name is free again.
     assert.equal(await app.core.store.users.findById('main', registered.user_id), undefined);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+    await app.close();
+  }
+});
+
+test('the README account-message examples work as written, one per framing', async () => {
+  const app = await startApp();
+  const cwd = mkdtempSync(join(tmpdir(), 'gatehouse-readme-'));
+  try {
+    const commands = readmeCurlSession('## Account messages with curl');
+    assert.equal(commands.length, 2, 'one v1 and one v2 example');
+    const host = app.url.replace('http://', '');
+    const outputs: any[] = [];
+    for (const command of commands) {
+      const { stdout } = await run('bash', ['-c', command.replaceAll('localhost:8080', host)], { cwd, encoding: 'utf8', timeout: 10_000 });
+      outputs.push(JSON.parse(stdout));
+    }
+    const [created, login] = outputs;
+    assert.equal(created.status_code, 201, JSON.stringify(created));
+    assert.equal(created.message, 'Created');
+    assert.equal(typeof created.processing_time, 'number');
+    assert.equal(created.node_respondant, 'test-node');
+    assert.equal((await app.core.store.users.findById('main', created.data['user-id']))?.username, 'bob');
+    assert.equal(typeof login.data, 'string', JSON.stringify(login));
+    assert.equal((await app.core.tokens.verify(login.data))?.sub, created.data['user-id']);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
     await app.close();
