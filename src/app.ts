@@ -5,7 +5,9 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { AuditLog } from './audit/log.js';
 import { ModerationService } from './accounts/moderation.js';
+import { PasswordReset } from './accounts/password-reset.js';
 import { AccountService } from './accounts/service.js';
+import { BackgroundMail, createMailer } from './mail/mailer.js';
 import { MemoryBus } from './bus/memory.js';
 import { PostgresBus } from './bus/postgres.js';
 import type { Bus } from './bus/ports.js';
@@ -31,6 +33,9 @@ import { createLogger, type Logger } from './server/logger.js';
 /** How often a node re-reads the signing keys, so a rotation made elsewhere reaches it. */
 const signingKeyRefreshMs = 30_000;
 
+/** Longest a mail may take to send (each SMTP step, and the whole send); then it is logged as failed. */
+const mailTimeoutMs = 10_000;
+
 export interface Core {
   config: Config;
   clock: Clock;
@@ -41,13 +46,15 @@ export interface Core {
   audit: AuditLog;
   sessions: SessionService;
   accounts: AccountService;
+  moderation: ModerationService;
+  passwordReset: PasswordReset;
+  mail: BackgroundMail;
   secrets: SecretBox;
   signingKeys: SigningKeys;
   tokens: AccessTokens;
   authenticator: Authenticator;
   catalog: Catalog;
   retention: RetentionPurge;
-  moderation: ModerationService;
   directory: DatabaseDirectory;
   tenancy: TenancyService;
   /** Starts the background work: activity flushing, the sweeper and the retention purge. */
@@ -120,7 +127,10 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   const directory = new DatabaseDirectory(store.databases);
   bus.onDatabaseDeleted(({ database }) => directory.forget(database));
   const tenancy = new TenancyService(store, directory, bus, audit, sessions);
-  const catalog = createCatalog({ accounts, sessions, audit, authenticator, tokens, throttle, moderation, tenancy, store });
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, timeoutMs: mailTimeoutMs }, logger.child({ component: 'mail' }));
+  const mail = new BackgroundMail(mailer, logger.child({ component: 'mail' }), mailTimeoutMs);
+  const passwordReset = new PasswordReset(store, sessions, passwords, audit, mail);
+  const catalog = createCatalog({ accounts, sessions, audit, authenticator, tokens, throttle, moderation, passwordReset, tenancy, store });
   const retention = new RetentionPurge(store, clock, config.retention);
 
   const timers: NodeJS.Timeout[] = [];
@@ -134,13 +144,15 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     audit,
     sessions,
     accounts,
+    moderation,
+    passwordReset,
+    mail,
     secrets,
     signingKeys,
     tokens,
     authenticator,
     catalog,
     retention,
-    moderation,
     directory,
     tenancy,
     startBackground() {
@@ -163,6 +175,9 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     async close() {
       for (const timer of timers) clearInterval(timer);
       await sessions.activity.flush().catch(() => undefined);
+      // Mails under way finish or time out (each is bounded) before their transport closes.
+      await mail.drain();
+      mail.close();
       await bus.close();
       await counters.close();
       await store.close();

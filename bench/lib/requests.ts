@@ -48,6 +48,21 @@ export function loginRequests(users: number): AutocannonRequest[] {
   ];
 }
 
+/** RequestLoginToken over the v2 message framing for random seeded users: one argon2id verification and a signed JWT each. */
+export function loginTokenRequests(users: number): AutocannonRequest[] {
+  return [
+    {
+      method: 'POST',
+      path: '/api/v2/RequestLoginToken',
+      setupRequest: (request) => ({
+        ...request,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: loginUserName(randomInt(users)), password: loginPassword }),
+      }),
+    },
+  ];
+}
+
 /** Registrations of names never used before (a per-run tag plus a counter). */
 export function registrationRequests(tag: string): AutocannonRequest[] {
   let next = 0;

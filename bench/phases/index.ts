@@ -2,7 +2,7 @@
 // add sessions to the small store, so they come after the phases that read it as seeded.
 import { coldPhase } from './cold.js';
 import { notBuiltPhase } from './not-built.js';
-import { loginPhase, registrationPhase } from './password.js';
+import { loginPhase, loginTokenPhase, registrationPhase } from './password.js';
 import { propagationPhase } from './propagation.js';
 import { rpcPhase } from './rpc.js';
 import type { Phase } from './phase.js';
@@ -15,6 +15,7 @@ export const phases: readonly Phase[] = [
   validation1mPhase,
   coldPhase,
   loginPhase,
+  loginTokenPhase,
   stormPhase,
   registrationPhase,
   propagationPhase,

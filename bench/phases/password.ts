@@ -1,11 +1,11 @@
-// `login` and `registration`: request throughput where every request spends one argon2id
-// operation, against raw argon2id throughput with the same parameters and concurrency in a
-// separate process, measured in alternation with the server.
+// `login`, `login_token` and `registration`: request throughput where every request spends
+// one argon2id operation, against raw argon2id throughput with the same parameters and
+// concurrency in a separate process, measured in alternation with the server.
 import type { AutocannonRequest } from 'autocannon';
 import type { BenchContext } from '../lib/context.js';
 import { failuresOf, loadDetails, makeFigure, type Figure } from '../lib/figures.js';
 import { roundRatios, runLoad, summarize, type LoadRun } from '../lib/load.js';
-import { loginRequests, registrationRequests } from '../lib/requests.js';
+import { loginRequests, loginTokenRequests, registrationRequests } from '../lib/requests.js';
 import { median, round } from '../lib/stats.js';
 import type { Phase } from './phase.js';
 
@@ -55,6 +55,13 @@ export const loginPhase: Phase = {
   name: 'login',
   figures: ['login'],
   run: async (ctx) => [await measure(ctx, { name: 'login', op: 'verify', requests: loginRequests(ctx.mode.loginUsers), minRatio: 0.85 })],
+};
+
+/** RequestLoginToken over v2: a login that also signs an access token (EdDSA). */
+export const loginTokenPhase: Phase = {
+  name: 'login_token',
+  figures: ['login_token'],
+  run: async (ctx) => [await measure(ctx, { name: 'login_token', op: 'verify', requests: loginTokenRequests(ctx.mode.loginUsers), minRatio: 0.85 })],
 };
 
 export const registrationPhase: Phase = {

@@ -1,111 +1,96 @@
-// Administration of other users' accounts, by username: create (with a role), delete with
-// all their data, suspend and reinstate (sessions closed in the same transaction), status,
-// export, and lifting a login lockout. The same services as self-service and moderation.
+// Account operations of the message API: creation (with a role, for administrators),
+// reading, renaming, deletion, name look-up and role changes. "Own, or anyone's with a
+// permission" is decided here by `authorize`, so the second-factor rule stays in one place.
 import { Type } from '@sinclair/typebox';
 import type { RequestContext } from '../core/context.js';
 import { fail } from '../core/errors.js';
-import { roles, type Role } from '../core/permissions.js';
-import type { LoginThrottle } from '../credentials/throttle.js';
-import { defineOperation } from '../operations/operation.js';
-import type { Store } from '../store/ports.js';
-import { exportUser } from './export.js';
-import type { ModerationService } from './moderation.js';
-import { accountThrottleKey, type AccountService } from './service.js';
+import { permissions, roles, type Permission } from '../core/permissions.js';
+import { authorize, defineOperation } from '../operations/operation.js';
+import { selfOf } from './operations.js';
+import type { AccountService } from './service.js';
 
-const Username = Type.String({ minLength: 1, maxLength: 256, description: 'the username' });
-const byUsername = Type.Object({ username: Username }, { additionalProperties: false });
-const RoleName = Type.Union(roles.map((role) => Type.Literal(role)));
+const UserId = Type.String({ minLength: 1, maxLength: 128 });
+const Username = Type.String({ minLength: 1, maxLength: 256, description: '3–64 letters, digits, "_", "." or "-"' });
+const Email = Type.String({ minLength: 1, maxLength: 254 });
+export const RoleName = Type.Union(roles.map((role) => Type.Literal(role)));
+const PermissionName = Type.Union(permissions.map((permission) => Type.Literal(permission)));
 
-/** Only someone who may change roles may create an account with one above `user`. */
-function ensureMayGrant(ctx: RequestContext, role: Role): void {
-  if (role === 'user') return;
-  if (ctx.caller.kind !== 'user' || !ctx.caller.permissions.has('accounts.roles')) fail('forbidden', { message: 'Only an administrator may create accounts with this role.' });
+/** The account an operation acts on: the caller's own, or another's with `permission`. */
+function targetOf(ctx: RequestContext, userId: string | undefined, permission: Permission): string {
+  const self = selfOf(ctx);
+  if (userId !== undefined && userId !== self.userId) authorize(permission, ctx.caller);
+  return userId ?? self.userId;
 }
 
-export function administrationOperations(accounts: AccountService, moderation: ModerationService, throttle: LoginThrottle, store: Store) {
+export function administrationOperations(accounts: AccountService) {
   return {
-    createUser: defineOperation({
-      name: 'accounts.create_user',
-      summary: 'Create an account for someone else, optionally with a role; the password is not echoed.',
-      access: 'accounts.manage',
+    create: defineOperation({
+      name: 'accounts.create',
+      summary: 'Create an account; a role other than user needs an administrator (with a second factor).',
+      access: 'public',
+      input: Type.Object({ username: Username, user_email: Email, password: Type.String({ minLength: 1, maxLength: 1024 }), role: Type.Optional(RoleName) }, { additionalProperties: false }),
+      handler: async (ctx, input) => {
+        const role = input.role ?? 'user';
+        if (role !== 'user') {
+          if (ctx.caller.kind === 'anonymous') fail('forbidden', { message: 'Only an administrator may create an account with this role.' });
+          authorize('accounts.roles', ctx.caller);
+        }
+        return accounts.register(ctx, { username: input.username, email: input.user_email, password: input.password, role });
+      },
+    }),
+
+    read: defineOperation({
+      name: 'accounts.read',
+      summary: "An account's data: the caller's own, or anyone's for moderators and administrators.",
+      access: 'account.self',
+      input: Type.Object({ user_id: Type.Optional(UserId) }, { additionalProperties: false }),
+      handler: (ctx, input) => accounts.findUser(ctx.database, targetOf(ctx, input.user_id, 'accounts.read')),
+    }),
+
+    rename: defineOperation({
+      name: 'accounts.rename',
+      summary: "Change the caller's username and email together (send the current value to keep one).",
+      access: 'account.self',
+      input: Type.Object({ username: Username, user_email: Email }, { additionalProperties: false }),
+      handler: (ctx, input) => {
+        const self = selfOf(ctx);
+        return accounts.update(ctx, self.userId, self.sessionId, { username: input.username, email: input.user_email });
+      },
+    }),
+
+    delete: defineOperation({
+      name: 'accounts.delete',
+      summary: 'Delete an account with all its data: the caller’s own, or anyone’s for administrators.',
+      access: 'account.self',
+      input: Type.Object({ user_id: Type.Optional(UserId) }, { additionalProperties: false }),
+      handler: async (ctx, input) => {
+        await accounts.deleteUser(ctx, targetOf(ctx, input.user_id, 'accounts.manage'));
+        return null;
+      },
+    }),
+
+    username: defineOperation({
+      name: 'accounts.username',
+      summary: 'The username of an account, for any signed-in user.',
+      access: 'authenticated',
+      input: Type.Object({ user_id: UserId }, { additionalProperties: false }),
+      handler: async (ctx, input) => (await accounts.findUser(ctx.database, input.user_id)).username,
+    }),
+
+    changeRole: defineOperation({
+      name: 'accounts.change_role',
+      summary: "Set an account's role and/or its extra privileges (permission names).",
+      access: 'accounts.roles',
       input: Type.Object(
-        {
-          username: Username,
-          password: Type.String({ minLength: 1, maxLength: 1024 }),
-          email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'default <username>@users.invalid, which receives no mail' })),
-          role: Type.Optional(RoleName),
-          full_name: Type.Optional(Type.String({ maxLength: 256 })),
-        },
+        { user_id: UserId, new_role: Type.Optional(RoleName), new_privileges: Type.Optional(Type.Array(PermissionName, { maxItems: permissions.length, uniqueItems: true })) },
         { additionalProperties: false },
       ),
       handler: async (ctx, input) => {
-        const role = input.role ?? 'user';
-        ensureMayGrant(ctx, role);
-        // `.invalid` is reserved: a unique placeholder that never receives mail.
-        const email = input.email ?? `${input.username.normalize('NFKC').toLowerCase()}@users.invalid`;
-        return accounts.register(ctx, { username: input.username, email, password: input.password, fullName: input.full_name ?? null, role });
-      },
-    }),
-
-    deleteUser: defineOperation({
-      name: 'accounts.delete_user',
-      summary: 'Delete an account with every session, second factor and record of it.',
-      access: 'accounts.manage',
-      input: byUsername,
-      handler: async (ctx, input) => {
-        const user = await accounts.findByUsername(ctx.database, input.username);
-        await accounts.deleteUser(ctx, user.id);
-        return user;
-      },
-    }),
-
-    suspendUser: defineOperation({
-      name: 'accounts.suspend_user',
-      summary: 'Suspend an account: logins are refused with account_suspended and its sessions close.',
-      access: 'accounts.manage',
-      input: byUsername,
-      handler: async (ctx, input) => moderation.suspend(ctx, (await accounts.findByUsername(ctx.database, input.username)).id),
-    }),
-
-    reinstateUser: defineOperation({
-      name: 'accounts.reinstate_user',
-      summary: 'Lift a suspension or a ban.',
-      access: 'accounts.manage',
-      input: byUsername,
-      handler: async (ctx, input) => moderation.reinstate(ctx, (await accounts.findByUsername(ctx.database, input.username)).id),
-    }),
-
-    statusUser: defineOperation({
-      name: 'accounts.status_user',
-      summary: "An account's status: for someone who may read accounts, or for the user's own session.",
-      access: 'authenticated',
-      input: byUsername,
-      handler: async (ctx, input) => {
-        const user = await accounts.findByUsername(ctx.database, input.username).catch(() => undefined);
-        const caller = ctx.caller.kind === 'user' ? ctx.caller : fail('unauthenticated');
-        // Someone else's status is as unknown as a missing account to a caller without the right.
-        if (!caller.permissions.has('accounts.read') && user?.id !== caller.userId) fail('forbidden');
-        return user ?? fail('not_found', { message: 'No such user.' });
-      },
-    }),
-
-    exportUser: defineOperation({
-      name: 'accounts.export_user',
-      summary: 'Everything held about an account: profile, sessions and audit events (no secret).',
-      access: 'accounts.manage',
-      input: byUsername,
-      handler: async (ctx, input) => exportUser(store, await accounts.findByUsername(ctx.database, input.username)),
-    }),
-
-    unlockUser: defineOperation({
-      name: 'accounts.unlock_user',
-      summary: 'Lift a login lockout of an account (failed-login throttling).',
-      access: 'accounts.manage',
-      input: byUsername,
-      handler: async (ctx, input) => {
-        const user = await accounts.findByUsername(ctx.database, input.username);
-        await throttle.unlock(accountThrottleKey(ctx.database, user.id));
-        return user;
+        if (input.new_role === undefined && input.new_privileges === undefined) {
+          fail('validation_failed', { message: 'Give new_role, new_privileges or both.', details: { fields: ['new_role', 'new_privileges'] } });
+        }
+        await accounts.changeRoleAndPrivileges(ctx, input.user_id, { role: input.new_role, privileges: input.new_privileges });
+        return null;
       },
     }),
   };

@@ -1,5 +1,5 @@
 // Everything Gatehouse holds about one user, for `export_user` (data portability): the
-// profile, every session record, and the audit events about them. Never a password hash,
+// profile, every session record, the reports (flags) about them and the audit events. Never a password hash,
 // a token digest or a TOTP secret.
 import type { Store, UserRecord } from '../store/ports.js';
 
@@ -11,6 +11,7 @@ export const exportLimit = 1000;
 export async function exportUser(store: Store, user: UserRecord) {
   const { items: sessions } = await store.sessions.page(user.database, { userId: user.id }, 0, exportLimit, false);
   const audit = await store.audit.listForTarget(user.database, user.id, exportLimit);
+  const flags = await store.flags.listForUser(user.database, user.id);
   return {
     profile: {
       user_id: user.id,
@@ -39,6 +40,7 @@ export async function exportUser(store: Store, user: UserRecord) {
       node_id: s.nodeId,
       mfa: s.mfa,
     })),
+    flags: flags.map((flag) => ({ reporter_id: flag.reporterId, reason: flag.reason, flagged_at: iso(flag.flaggedAt) })),
     audit: audit.map((event) => ({ at: iso(event.at), type: event.type, actor: event.actor, address: event.address, node_id: event.nodeId, details: event.details })),
   };
 }

@@ -1,11 +1,11 @@
-// Moderation of accounts: suspend, reinstate, ban (until a time or for good) and unban.
-// Blocking an account closes every one of its sessions in the same transaction as the
-// status change, so no request can slip through between the two.
+// Moderation of accounts: suspend, reinstate, ban (until a time or for good), unban, and
+// users' flags for moderators to review. Blocking an account closes every one of its
+// sessions in the same transaction as the status change, so no request slips through.
 import type { RequestContext } from '../core/context.js';
 import { fail } from '../core/errors.js';
 import type { AuditEventType, AuditLog } from '../audit/log.js';
 import type { SessionService } from '../sessions/service.js';
-import type { ClosedSession, Store, UserChanges, UserRecord } from '../store/ports.js';
+import type { ClosedSession, FlaggedAccount, Store, UserChanges, UserRecord } from '../store/ports.js';
 
 export class ModerationService {
   constructor(
@@ -33,6 +33,21 @@ export class ModerationService {
 
   unban(ctx: RequestContext, userId: string): Promise<UserRecord> {
     return this.apply(ctx, userId, { status: 'active', banUntil: null }, 'account.unbanned', false);
+  }
+
+  /** A report by `reporterId`; reporting the same account again replaces the earlier report. */
+  async flag(ctx: RequestContext, userId: string, reporterId: string, reason: string | null): Promise<void> {
+    if (userId === reporterId) fail('validation_failed', { message: 'user_id: an account cannot flag itself', details: { field: 'user_id' } });
+    const now = ctx.clock.now();
+    await this.store.transaction(async (tx) => {
+      (await tx.users.update(ctx.database, userId, { flagged: true })) ?? fail('not_found');
+      await tx.flags.put({ database: ctx.database, userId, reporterId, reason, flaggedAt: now });
+      await this.audit.record(ctx, 'account.flagged', { target: userId, details: { reason } }, tx.audit);
+    });
+  }
+
+  flagged(database: string): Promise<FlaggedAccount[]> {
+    return this.store.flags.listFlagged(database);
   }
 
   private async apply(

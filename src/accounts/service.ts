@@ -4,7 +4,7 @@
 import type { RequestContext } from '../core/context.js';
 import { fail } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { Role } from '../core/permissions.js';
+import { roles, type Permission, type Role } from '../core/permissions.js';
 import type { AuditLog } from '../audit/log.js';
 import type { PasswordHasher } from '../credentials/passwords.js';
 import type { LoginThrottle } from '../credentials/throttle.js';
@@ -31,6 +31,8 @@ export interface LoginRequest {
   nodeId?: string | null;
   /** The current TOTP code; needed once the account has a second factor. */
   totp?: string;
+  /** A role the session is asked for; one above the user's is `forbidden`. */
+  role?: Role;
 }
 
 export interface ProfileChanges {
@@ -126,6 +128,11 @@ export class AccountService {
         fail('invalid_credentials');
       }
     }
+    // Asked only after every secret checked out, so it tells strangers nothing about roles.
+    if (request.role !== undefined && roles.indexOf(request.role) > roles.indexOf(active.role)) {
+      await this.throttle.recordSuccess(throttleKey);
+      fail('forbidden', { message: 'The requested role is above the account’s role.' });
+    }
     await this.throttle.recordSuccess(throttleKey);
 
     const changes: UserChanges = { lastLogin: now };
@@ -186,6 +193,22 @@ export class AccountService {
       return result;
     });
     await this.sessions.afterUserChanged(ctx.database, userId, closed);
+    return updated;
+  }
+
+  /**
+   * An administrator's change of role and/or privileges. Every node reads the user on each
+   * request, and hears of the change on the bus, so it applies at once everywhere.
+   */
+  async changeRoleAndPrivileges(ctx: RequestContext, userId: string, changes: { role?: Role; privileges?: Permission[] }): Promise<UserRecord> {
+    const updated = await this.store.transaction(async (tx) => {
+      const before = (await tx.users.findById(ctx.database, userId)) ?? fail('not_found');
+      const after = (await tx.users.update(ctx.database, userId, { ...changes, updatedAt: ctx.clock.now() })) ?? fail('not_found');
+      const details = { role: { from: before.role, to: after.role }, privileges: { from: before.privileges, to: after.privileges } };
+      await this.audit.record(ctx, 'account.role_changed', { target: userId, details }, tx.audit);
+      return after;
+    });
+    await this.sessions.afterUserChanged(ctx.database, userId);
     return updated;
   }
 

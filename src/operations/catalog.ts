@@ -3,8 +3,12 @@
 // which operations each surface may expose.
 import type { AuditLog } from '../audit/log.js';
 import { administrationOperations } from '../accounts/administration-operations.js';
+import { userAdministrationOperations } from '../accounts/user-administration-operations.js';
 import type { ModerationService } from '../accounts/moderation.js';
+import { moderationOperations } from '../accounts/moderation-operations.js';
 import { accountOperations } from '../accounts/operations.js';
+import { passwordOperations } from '../accounts/password-operations.js';
+import type { PasswordReset } from '../accounts/password-reset.js';
 import { secondFactorOperations } from '../accounts/second-factor-operations.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AccessTokens } from '../credentials/access-tokens.js';
@@ -29,6 +33,7 @@ export interface CatalogDependencies {
   moderation: ModerationService;
   tenancy: TenancyService;
   store: Store;
+  passwordReset: PasswordReset;
 }
 
 export function createCatalog(deps: CatalogDependencies) {
@@ -36,9 +41,12 @@ export function createCatalog(deps: CatalogDependencies) {
     accounts: accountOperations(deps.accounts),
     secondFactor: secondFactorOperations(deps.accounts, deps.throttle),
     sessions: sessionOperations(deps.sessions, deps.accounts, deps.audit, deps.authenticator),
-    tokens: tokenOperations(deps.sessions, deps.tokens),
+    tokens: tokenOperations(deps.sessions, deps.tokens, deps.accounts, deps.audit),
+    administration: administrationOperations(deps.accounts),
+    passwords: passwordOperations(deps.accounts, deps.passwordReset),
+    moderation: moderationOperations(deps.accounts, deps.moderation),
     sessionsService: sessionServiceOperations(deps.sessions, deps.audit),
-    administration: administrationOperations(deps.accounts, deps.moderation, deps.throttle, deps.store),
+    userAdministration: userAdministrationOperations(deps.accounts, deps.moderation, deps.throttle, deps.store),
     databases: tenancyOperations(deps.tenancy),
   };
 }

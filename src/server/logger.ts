@@ -11,6 +11,7 @@ export const redactedPaths = [
   '*.current_password',
   '*.new_password',
   '*.old_password',
+  '*.reset_code',
   '*.token',
   '*.sessionToken',
   '*.authToken',

@@ -228,6 +228,61 @@ export interface TotpRepository {
   replaceSealedSecret(database: string, userId: string, sealed: string): Promise<void>;
 }
 
+/** One user's report of another account; a reporter counts once per account. */
+export interface FlagRecord {
+  database: string;
+  /** The flagged account. */
+  userId: string;
+  reporterId: string;
+  reason: string | null;
+  flaggedAt: number;
+}
+
+/** A flagged account as moderators review it. */
+export interface FlaggedAccount {
+  userId: string;
+  username: string;
+  /** Distinct reporters. */
+  flags: number;
+  /** The reporters' reasons, oldest first, without repeats. */
+  reasons: string[];
+  lastFlaggedAt: number;
+}
+
+export interface FlagRepository {
+  /** Records a report; a reporter flagging the account again replaces their reason and time. */
+  put(flag: FlagRecord): Promise<void>;
+  /** Every flagged account of the database, most recently flagged first. */
+  listFlagged(database: string): Promise<FlaggedAccount[]>;
+  /** The reports about one account, oldest first. */
+  listForUser(database: string, userId: string): Promise<FlagRecord[]>;
+}
+
+/** A password-reset code, kept only as a digest; dead once used, expired or tried too often. */
+export interface ResetCodeRecord {
+  database: string;
+  /** Public id of the reset, as the client sees it. */
+  id: string;
+  userId: string;
+  codeDigest: string;
+  createdAt: number;
+  expiresAt: number;
+  /** Wrong codes tried so far. */
+  failedAttempts: number;
+  usedAt: number | null;
+}
+
+export interface ResetCodeRepository {
+  /** Stores a new code and retires every earlier unused one of the user: one live code each. */
+  issue(record: ResetCodeRecord): Promise<void>;
+  /** The user's unused, unexpired code with fewer than `maxAttempts` failures, if any. */
+  findLive(database: string, userId: string, now: number, maxAttempts: number): Promise<ResetCodeRecord | undefined>;
+  /** Counts one wrong try; returns the failures recorded so far. */
+  recordFailure(database: string, id: string): Promise<number>;
+  /** Marks the code used if it is still live; false when another request used or killed it first. */
+  consume(database: string, id: string, now: number, maxAttempts: number): Promise<boolean>;
+}
+
 export interface Repositories {
   databases: DatabaseRepository;
   users: UserRepository;
@@ -237,6 +292,8 @@ export interface Repositories {
   signingKeys: SigningKeyRepository;
   totp: TotpRepository;
   selections: DatabaseSelectionRepository;
+  flags: FlagRepository;
+  resetCodes: ResetCodeRepository;
 }
 
 export interface Store extends Repositories {

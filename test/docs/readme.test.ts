@@ -72,3 +72,29 @@ test('the README access-token session works as written', async () => {
     await app.close();
   }
 });
+
+test('the README account-message examples work as written, one per framing', async () => {
+  const app = await startApp();
+  const cwd = mkdtempSync(join(tmpdir(), 'gatehouse-readme-'));
+  try {
+    const commands = readmeCommands('Account messages with curl');
+    assert.equal(commands.length, 2, 'one v1 and one v2 example');
+    const host = app.url.replace('http://', '');
+    const outputs: any[] = [];
+    for (const command of commands) {
+      const { stdout } = await run('bash', ['-c', command.replaceAll('localhost:8080', host)], { cwd, encoding: 'utf8', timeout: 10_000 });
+      outputs.push(JSON.parse(stdout));
+    }
+    const [created, login] = outputs;
+    assert.equal(created.status_code, 201, JSON.stringify(created));
+    assert.equal(created.message, 'Created');
+    assert.equal(typeof created.processing_time, 'number');
+    assert.equal(created.node_respondant, 'test-node');
+    assert.equal((await app.core.store.users.findById('main', created.data['user-id']))?.username, 'bob');
+    assert.equal(typeof login.data, 'string', JSON.stringify(login));
+    assert.equal((await app.core.tokens.verify(login.data))?.sub, created.data['user-id']);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+    await app.close();
+  }
+});

@@ -7,6 +7,7 @@ import { GatehouseError, type ErrorCode } from '../../src/core/errors.js';
 import type { AuditEvent, UserRecord } from '../../src/store/ports.js';
 import type { KyselyStore } from '../../src/store/kysely/store.js';
 import { credentialConformance } from './conformance-credentials.js';
+import { moderationConformance } from './conformance-moderation.js';
 import { aSession, MIN, sessionConformance, T0 } from './conformance-sessions.js';
 
 export interface OpenedStore {
@@ -204,6 +205,7 @@ export function storeConformanceSuite(name: string, openStore: () => Promise<Ope
     });
     sessionConformance(() => store);
     credentialConformance(() => store, aUser);
+    moderationConformance(() => store, aUser);
 
     describe('audit', () => {
       test('listForTarget: that target in that database, newest first, limited', async () => {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { signUpAdmin, totpCode } from '../support/admin.js';
-import { password, signUp, startApp, type TestApp } from '../support/harness.js';
+import { api, password, signUp, startApp, type TestApp } from '../support/harness.js';
 import { rpc, RpcSocket } from '../support/rpc.js';
 
 function assertRpcError(reply: { status?: number; body?: Record<string, any> } | Record<string, any>, code: string, status?: number) {
@@ -90,8 +90,13 @@ describe('RPC over HTTP', () => {
     assert.deepEqual((await rpc(app, { method: 'unlock_user', authToken, user: 'bob' })).body, { status: 'ok', accountStatus: 'active' });
     assert.equal((await rpc(app, { method: 'open_session', authentication: { user: 'bob', secret: 'bobs long password' } })).body.status, 'ok');
 
+    const bobUser = await app.core.accounts.findByUsername('main', 'bob');
+    const reporter = await signUp(app, 'reporter');
+    const flagged = await api(app.url, '/api/v2/RequestFlagUser', { body: { user_id: bobUser.id, reason: 'spam' }, headers: { jwt: reporter.cookie } });
+    assert.equal(flagged.status, 200, flagged.text);
     const exported = (await rpc(app, { method: 'export_user', authToken, user: 'bob' })).body.userdata;
     assert.equal(exported.profile.username, 'bob');
+    assert.deepEqual(exported.flags.map((f: { reporter_id: string; reason: string }) => [f.reporter_id, f.reason]), [[reporter.userId, 'spam']]);
     assert.ok(exported.sessions.length >= 2);
     assert.ok(exported.audit.some((event: { type: string }) => event.type === 'account.suspended'));
     const text = JSON.stringify(exported);

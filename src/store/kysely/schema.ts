@@ -88,6 +88,25 @@ export interface DatabaseSelectionsTable {
   selected_at: number;
 }
 
+export interface FlagsTable {
+  database: string;
+  user_id: string;
+  reporter_id: string;
+  reason: string | null;
+  flagged_at: number;
+}
+
+export interface ResetCodesTable {
+  database: string;
+  id: string;
+  user_id: string;
+  code_digest: string;
+  created_at: number;
+  expires_at: number;
+  failed_attempts: number;
+  used_at: number | null;
+}
+
 export interface Schema {
   databases: DatabasesTable;
   users: UsersTable;
@@ -97,4 +116,6 @@ export interface Schema {
   signing_keys: SigningKeysTable;
   totp_credentials: TotpCredentialsTable;
   database_selections: DatabaseSelectionsTable;
+  flags: FlagsTable;
+  reset_codes: ResetCodesTable;
 }

@@ -10,6 +10,7 @@ import { KyselyDatabaseRepository, KyselyDatabaseSelectionRepository, KyselyUser
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyAuditRepository, KyselyServiceKeyRepository } from './audit.js';
 import { KyselySigningKeyRepository, KyselyTotpRepository } from './credentials.js';
+import { KyselyFlagRepository, KyselyResetCodeRepository } from './moderation.js';
 
 function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
   return {
@@ -21,6 +22,8 @@ function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
     signingKeys: new KyselySigningKeyRepository(db),
     totp: new KyselyTotpRepository(db),
     selections: new KyselyDatabaseSelectionRepository(db),
+    flags: new KyselyFlagRepository(db),
+    resetCodes: new KyselyResetCodeRepository(db),
   };
 }
 
@@ -33,6 +36,8 @@ export class KyselyStore implements Store {
   readonly signingKeys;
   readonly totp;
   readonly selections;
+  readonly flags;
+  readonly resetCodes;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -47,6 +52,8 @@ export class KyselyStore implements Store {
     this.signingKeys = repos.signingKeys;
     this.totp = repos.totp;
     this.selections = repos.selections;
+    this.flags = repos.flags;
+    this.resetCodes = repos.resetCodes;
   }
 
   /**

@@ -139,6 +139,41 @@ const retention: Migration = {
   },
 };
 
+// Account messages: users' reports of other accounts (one row per reporter and account) and
+// password-reset codes (digests only). Both go with their user: a deleted account takes
+// the reports about it and the reports it made, and its reset codes.
+const messages: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('flags')
+      .addColumn('database', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('reporter_id', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('flagged_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('flags_pk', ['database', 'user_id', 'reporter_id'])
+      .addForeignKeyConstraint('flags_user', ['database', 'user_id'], 'users', ['database', 'id'], (fk) => fk.onDelete('cascade'))
+      .addForeignKeyConstraint('flags_reporter', ['database', 'reporter_id'], 'users', ['database', 'id'], (fk) => fk.onDelete('cascade'))
+      .execute();
+    await db.schema.createIndex('flags_reporter').on('flags').columns(['database', 'reporter_id']).execute();
+
+    await db.schema
+      .createTable('reset_codes')
+      .addColumn('database', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('code_digest', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('used_at', 'bigint')
+      .addPrimaryKeyConstraint('reset_codes_pk', ['database', 'id'])
+      .addForeignKeyConstraint('reset_codes_user', ['database', 'user_id'], 'users', ['database', 'id'], (fk) => fk.onDelete('cascade'))
+      .execute();
+    await db.schema.createIndex('reset_codes_user').on('reset_codes').columns(['database', 'user_id']).execute();
+  },
+};
+
 // Tenancy: an administrator's selected database (RPC select_database). It goes with its
 // session and with the database, so deleting a database stays one cascading statement.
 const tenancy: Migration = {
@@ -158,6 +193,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
       '0001_initial': initial(dialect),
       '0002_credentials': credentials,
       '0003_retention': retention,
+      '0004_messages': messages,
       '0005_tenancy': tenancy,
     }),
   };

@@ -3,7 +3,8 @@
 // input, and how the result becomes reply fields with the source's strings ("True").
 import type { TSchema } from '@sinclair/typebox';
 import type { Catalog } from '../../operations/catalog.js';
-import { invoke, type Operation } from '../../operations/operation.js';
+import { authorize, invoke, type Operation } from '../../operations/operation.js';
+import type { Permission } from '../../core/permissions.js';
 import type { RequestContext } from '../../core/context.js';
 import { GatehouseError } from '../../core/errors.js';
 import type { RpcBody } from './envelope.js';
@@ -24,6 +25,10 @@ export interface RpcMethod {
   reply(result: unknown, request: Request): RpcBody;
   /** The reply when the presented token is unknown or dead, for methods where that is an answer. */
   whenUnauthenticated?(request: Request): RpcBody;
+  /** A permission the RPC asks for on top of the operation's own access rule. */
+  alsoRequires?: Permission;
+  /** Input for operation fields the request leaves out. */
+  defaults?(request: Request): Request;
 }
 
 const sessionStatus = (live: boolean) => (live ? 'True' : 'False');
@@ -39,7 +44,7 @@ function method<S extends TSchema, R>(
 }
 
 export function rpcMethods(catalog: Catalog): Readonly<Record<string, RpcMethod>> {
-  const { sessions, administration, databases } = catalog;
+  const { sessions, administration, userAdministration, databases } = catalog;
   const user = { username: 'user' };
   const closed = (request: Request) => ({ sessionToken: request.sessionToken, sessionStatus: sessionStatus(false), nodeID: null });
   return {
@@ -58,13 +63,19 @@ export function rpcMethods(catalog: Catalog): Readonly<Record<string, RpcMethod>
       (session, request) => ({ sessionToken: request.sessionToken, sessionStatus: sessionStatus(true), nodeID: session.nodeId }),
       closed,
     ),
-    create_user: method('authToken', administration.createUser, { username: 'user', password: 'secret', email: 'email', role: 'role' }, (created) => ({ user: created.username })),
-    delete_user: method('authToken', administration.deleteUser, user, () => ({ accountStatus: 'deleted' })),
-    suspend_user: method('authToken', administration.suspendUser, user, (u) => ({ accountStatus: u.status })),
-    reinstate_user: method('authToken', administration.reinstateUser, user, (u) => ({ accountStatus: u.status })),
-    status_user: method('authOrSession', administration.statusUser, user, (u) => ({ userStatus: u.status })),
-    export_user: method('authToken', administration.exportUser, user, (userdata) => ({ userdata })),
-    unlock_user: method('authToken', administration.unlockUser, user, (u) => ({ accountStatus: u.status })),
+    // The same operation as every other account creation, behind the RPC's stricter gate.
+    create_user: {
+      ...method('authToken', administration.create, { username: 'user', password: 'secret', user_email: 'email', role: 'role' }, (created) => ({ user: created.username })),
+      alsoRequires: 'accounts.manage',
+      // The protocol has no email; `.invalid` is reserved, unique per user and never receives mail.
+      defaults: (request) => ({ user_email: typeof request.user === 'string' ? `${request.user.normalize('NFKC').toLowerCase()}@users.invalid` : undefined }),
+    },
+    delete_user: method('authToken', userAdministration.deleteUser, user, () => ({ accountStatus: 'deleted' })),
+    suspend_user: method('authToken', userAdministration.suspendUser, user, (u) => ({ accountStatus: u.status })),
+    reinstate_user: method('authToken', userAdministration.reinstateUser, user, (u) => ({ accountStatus: u.status })),
+    status_user: method('authOrSession', userAdministration.statusUser, user, (u) => ({ userStatus: u.status })),
+    export_user: method('authToken', userAdministration.exportUser, user, (userdata) => ({ userdata })),
+    unlock_user: method('authToken', userAdministration.unlockUser, user, (u) => ({ accountStatus: u.status })),
     create_database: method('authToken', databases.create, { dbname: 'dbname' }, () => ({})),
     delete_database: method('authToken', databases.delete, { dbname: 'dbname' }, () => ({})),
     select_database: method('authToken', databases.select, { dbname: 'dbname' }, (activedb) => ({ activedb })),
@@ -85,6 +96,7 @@ function wireValue(request: Request, path: string): unknown {
 /** The operation input of an RPC request: its named fields, renamed. */
 export function inputOf(rpc: RpcMethod, request: Request): Request {
   const input: Request = {};
+  for (const [field, value] of Object.entries(rpc.defaults?.(request) ?? {})) if (value !== undefined) input[field] = value;
   for (const [field, wire] of Object.entries(rpc.fields)) {
     const value = wireValue(request, wire);
     if (value !== undefined) input[field] = value;
@@ -103,6 +115,7 @@ function inWireTerms(error: GatehouseError, fields: Readonly<Record<string, stri
 
 export async function runMethod(rpc: RpcMethod, ctx: RequestContext, request: Request): Promise<RpcBody> {
   try {
+    if (rpc.alsoRequires !== undefined) authorize(rpc.alsoRequires, ctx.caller);
     return rpc.reply(await invoke(rpc.operation, ctx, inputOf(rpc, request)), request);
   } catch (err) {
     if (!(err instanceof GatehouseError)) throw err;
