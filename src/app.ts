@@ -105,7 +105,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   const throttleRules = options.throttleRules ?? defaultThrottleRules;
   // Both wait briefly for their first connection; side by side, so a missing Redis costs one wait.
   const [bus, counters] = await Promise.all([options.bus ?? openBus(config, logger), openCounters(config, throttleRules, logger)]);
-  const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency);
+  const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency, config.passwordHashIdleConcurrency);
   const throttle = new LoginThrottle(clock, throttleRules, counters.counters);
   const audit = new AuditLog(store.audit);
   const sessions = SessionService.fromConfig(store, bus, clock, config.session);
@@ -152,6 +152,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     async close() {
       for (const timer of timers) clearInterval(timer);
       await sessions.activity.flush().catch(() => undefined);
+      passwords.close();
       await bus.close();
       await counters.close();
       await store.close();
