@@ -3,6 +3,7 @@
 import { coldPhase } from './cold.js';
 import { notBuiltPhase } from './not-built.js';
 import { loginPhase, registrationPhase } from './password.js';
+import { profilePhase } from './profile.js';
 import { propagationPhase } from './propagation.js';
 import type { Phase } from './phase.js';
 import { stormPhase } from './storm.js';
@@ -11,6 +12,7 @@ import { validation1mPhase } from './validation-1m.js';
 
 export const phases: readonly Phase[] = [
   validationPhase,
+  profilePhase,
   validation1mPhase,
   coldPhase,
   loginPhase,
