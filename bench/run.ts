@@ -41,7 +41,7 @@ mkdirSync(workDir, { recursive: true });
 const started = Date.now();
 const machine = { ...describeMachine(mode.name), ...(values.src ? { server_source: resolve(values.src) } : {}) };
 const ctx = new BenchContext(mode, shape, workDir, values.profile);
-ctx.log(`${mode.name} mode, shape ${shape.name}, hashing concurrency ${ctx.hashConcurrency}, phases: ${selected.map((p) => p.name).join(', ')}`);
+ctx.log(`${mode.name} mode, shape ${shape.name}, hashing concurrency ${ctx.hashConcurrency} (baseline ${ctx.baselineHashConcurrency}), phases: ${selected.map((p) => p.name).join(', ')}`);
 
 const figures: Figure[] = [];
 try {

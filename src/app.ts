@@ -67,6 +67,8 @@ export interface CoreOptions {
   clock?: Clock;
   store?: KyselyStore;
   throttleRules?: ThrottleRules;
+  /** A bus to use instead of the one the configuration names (tests link nodes this way). */
+  bus?: Bus;
   /** Where the core's own warnings go (bus and counter outages); from LOG_LEVEL by default. */
   logger?: Logger;
 }
@@ -115,8 +117,8 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   }
   const throttleRules = options.throttleRules ?? defaultThrottleRules;
   // Both wait briefly for their first connection; side by side, so a missing Redis costs one wait.
-  const [bus, counters] = await Promise.all([openBus(config, logger), openCounters(config, throttleRules, logger)]);
-  const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency);
+  const [bus, counters] = await Promise.all([options.bus ?? openBus(config, logger), openCounters(config, throttleRules, logger)]);
+  const passwords = new PasswordHasher(config.passwordHash, config.passwordHashConcurrency, config.passwordHashIdleConcurrency);
   const throttle = new LoginThrottle(clock, throttleRules, counters.counters);
   const audit = new AuditLog(store.audit);
   const sessions = SessionService.fromConfig(store, bus, clock, config.session);
@@ -178,6 +180,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
       // Mails under way finish or time out (each is bounded) before their transport closes.
       await mail.drain();
       mail.close();
+      passwords.close();
       await bus.close();
       await counters.close();
       await store.close();

@@ -35,6 +35,8 @@ export interface Config {
     cacheSize: number;
     /** Bytes the validation cache may hold, estimated per entry. */
     cacheBytes: number;
+    /** Users the per-request read of the signed-in user keeps in memory. */
+    userCacheSize: number;
     activityFlushMs: number;
     sweepIntervalMs: number;
     dataLimitBytes: number;
@@ -54,7 +56,10 @@ export interface Config {
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   shutdownGraceMs: number;
   passwordHash: PasswordHashParams;
+  /** Hashes that may run at once whatever else the node is doing. */
   passwordHashConcurrency: number;
+  /** Hashes that may run at once while the event loop is quiet (no validation load). */
+  passwordHashIdleConcurrency: number;
   cookieSecure: 'auto' | boolean;
   trustProxy: boolean;
   allowedOrigins: readonly string[];
@@ -207,6 +212,17 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!logLevels.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${logLevels.join(', ')}`);
 
+  // Hashes always allowed leave a core to validation (cores - 1); while the event loop is
+  // quiet (no validation waiting) logins may use every core.
+  const hashConcurrency = parseInteger('PASSWORD_HASH_CONCURRENCY', get('PASSWORD_HASH_CONCURRENCY') ?? String(Math.max(1, availableParallelism() - 1)), 1, 256);
+  const hashIdleConcurrency = parseInteger(
+    'PASSWORD_HASH_IDLE_CONCURRENCY',
+    get('PASSWORD_HASH_IDLE_CONCURRENCY') ?? String(Math.max(hashConcurrency, availableParallelism())),
+    1,
+    256,
+  );
+  if (hashIdleConcurrency < hashConcurrency) throw new ConfigError('PASSWORD_HASH_IDLE_CONCURRENCY', 'must not be below PASSWORD_HASH_CONCURRENCY');
+
   const tokenDefault = parseDuration('TOKEN_TTL_DEFAULT', get('TOKEN_TTL_DEFAULT') ?? '15m');
   const tokenMax = parseDuration('TOKEN_TTL_MAX', get('TOKEN_TTL_MAX') ?? '3h');
   if (tokenDefault > tokenMax) throw new ConfigError('TOKEN_TTL_DEFAULT', 'must not exceed TOKEN_TTL_MAX');
@@ -230,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
       limitPolicy,
       cacheSize: parseInteger('SESSION_CACHE_SIZE', get('SESSION_CACHE_SIZE') ?? '100000', 0, 10_000_000),
       cacheBytes: parseSize('SESSION_CACHE_BYTES', get('SESSION_CACHE_BYTES') ?? '64mb'),
+      userCacheSize: parseInteger('USER_CACHE_SIZE', get('USER_CACHE_SIZE') ?? '10000', 0, 10_000_000),
       activityFlushMs: parseDuration('SESSION_ACTIVITY_FLUSH', get('SESSION_ACTIVITY_FLUSH') ?? '1s', maxTimerMs),
       sweepIntervalMs: parseDuration('SESSION_SWEEP_INTERVAL', get('SESSION_SWEEP_INTERVAL') ?? '30s', maxTimerMs),
       dataLimitBytes: parseSize('SESSION_DATA_LIMIT', get('SESSION_DATA_LIMIT') ?? '64kb'),
@@ -247,12 +264,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     shutdownGraceMs: parseDuration('SHUTDOWN_GRACE', get('SHUTDOWN_GRACE') ?? '10s', maxTimerMs),
     passwordHash: parsePasswordHash('PASSWORD_HASH', get('PASSWORD_HASH') ?? 'argon2id:m=19456,t=2,p=1'),
-    passwordHashConcurrency: parseInteger(
-      'PASSWORD_HASH_CONCURRENCY',
-      get('PASSWORD_HASH_CONCURRENCY') ?? String(Math.max(1, availableParallelism() - 1)),
-      1,
-      256,
-    ),
+    passwordHashConcurrency: hashConcurrency,
+    passwordHashIdleConcurrency: hashIdleConcurrency,
     cookieSecure,
     trustProxy: parseBoolean('TRUST_PROXY', get('TRUST_PROXY') ?? 'false'),
     allowedOrigins: Object.freeze(parseOrigins('ALLOWED_ORIGINS', get('ALLOWED_ORIGINS') ?? '')),

@@ -18,7 +18,8 @@ function throughputRows(figures: readonly Figure[]) {
       ratio: f.ratio,
       goal: num(f.details?.goal_min_ratio),
       verdict: f.met ? 'goal met' : 'goal missed',
-      text: `${fmt(f.value!)} vs ${fmt(f.baseline_value!)} ${f.unit}`,
+      // The limit each bar is measured against, by name: plain Fastify, all-cores argon2id…
+      text: `${fmt(f.value!)} vs ${fmt(f.baseline_value!)} ${f.unit} (${f.baseline_name})`,
     }));
 }
 

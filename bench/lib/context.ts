@@ -3,6 +3,7 @@
 // what they need; the context makes sure each store is seeded once and each server is a
 // separate process on a fresh loopback port.
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import type { Shape } from '../shapes/shape.js';
@@ -34,6 +35,8 @@ export class BenchContext {
   private readonly warmed = new Set<string>();
   /** The hashing concurrency both the server and the raw baseline get. */
   readonly hashConcurrency = loadConfig().passwordHashConcurrency;
+  /** The raw argon2id baseline keeps every core busy: the machine's real limit. */
+  readonly baselineHashConcurrency = availableParallelism();
   readonly log: (line: string) => void = (line) => console.log(`[bench] ${line}`);
 
   constructor(
@@ -75,11 +78,12 @@ export class BenchContext {
     return ready;
   }
 
-  private async start(name: string, script: string, env: Record<string, string>): Promise<Server> {
+  private async start(name: string, script: string, env: Record<string, string>, args: string[] = []): Promise<Server> {
     const port = await freePort();
     const child = startChild({
       name,
       script,
+      args,
       env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
       logDir: this.logDir,
       ...(this.profile ? { profileDir: join(this.workDir, 'profiles') } : {}),
@@ -110,10 +114,10 @@ export class BenchContext {
     return this.sharedServer(`gatehouse-${size}`, () => this.startGatehouse(size, `gatehouse-${this.shape.name}-${size}`));
   }
 
-  /** The bare Fastify baseline server. */
-  bareFastify(): Promise<Server> {
-    return this.sharedServer('bare-fastify', async () => {
-      const server = await this.start('bare-fastify', 'bench/servers/bare-fastify.ts', {});
+  /** A bare Fastify baseline server: default options (`plain`) or Gatehouse's settings. */
+  bareFastify(kind: 'plain' | 'configured' = 'plain'): Promise<Server> {
+    return this.sharedServer(`bare-fastify-${kind}`, async () => {
+      const server = await this.start(`bare-fastify-${kind}`, 'bench/servers/bare-fastify.ts', {}, [kind]);
       this.owned.add(server);
       return server;
     });
@@ -143,7 +147,7 @@ export class BenchContext {
       name: `argon2-${op}`,
       script: 'bench/baselines/argon2.ts',
       args: [op, String(seconds)],
-      env: { PASSWORD_HASH_CONCURRENCY: String(this.hashConcurrency) },
+      env: { PASSWORD_HASH_CONCURRENCY: String(this.baselineHashConcurrency) },
       logDir: this.logDir,
       lifetimeMs: seconds * 1000 + 60_000,
     });

@@ -17,6 +17,31 @@ export function hotSetRequests(count: number, credential: Credential, path = val
   return Array.from({ length: count }, (_, i) => ({ method: 'GET', path, headers: credentialHeader(credential, benchToken(i)) }));
 }
 
+/** One request per access token (JWT), sent as `Authorization: Bearer`. */
+export function bearerJwtRequests(tokens: readonly string[], path = validatePath): AutocannonRequest[] {
+  return tokens.map((token) => ({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } }));
+}
+
+/**
+ * Real access tokens for the hot working set, asked of the server with each seeded
+ * session's cookie (`POST /api/user/token`, the longest lifetime allowed), a few at a time.
+ */
+export async function issueAccessTokens(url: string, count: number): Promise<string[]> {
+  const tokens: string[] = new Array(count);
+  const issue = async (i: number) => {
+    const response = await fetch(`${url}/api/user/token`, {
+      method: 'POST',
+      headers: { cookie: `sid=${benchToken(i)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ttl: 3 * 3_600_000 }),
+    });
+    const body = (await response.json()) as { status: string; data?: { token: string } };
+    if (response.status !== 200 || !body.data) throw new Error(`POST /api/user/token answered ${response.status}`);
+    tokens[i] = body.data.token;
+  };
+  for (let i = 0; i < count; i += 20) await Promise.all(Array.from({ length: Math.min(20, count - i) }, (_, k) => issue(i + k)));
+  return tokens;
+}
+
 /** `count` tokens that were never stored (indices from `stored` on): each is a 401 after a store read. */
 export function unknownTokenRequests(stored: number, count: number): AutocannonRequest[] {
   return Array.from({ length: count }, (_, i) => ({ method: 'GET', path: validatePath, headers: { cookie: `sid=${benchToken(stored + i)}` } }));

@@ -3,6 +3,7 @@
 import { coldPhase } from './cold.js';
 import { notBuiltPhase } from './not-built.js';
 import { loginPhase, loginTokenPhase, registrationPhase } from './password.js';
+import { profilePhase } from './profile.js';
 import { propagationPhase } from './propagation.js';
 import { rpcPhase } from './rpc.js';
 import type { Phase } from './phase.js';
@@ -12,6 +13,7 @@ import { validation1mPhase } from './validation-1m.js';
 
 export const phases: readonly Phase[] = [
   validationPhase,
+  profilePhase,
   validation1mPhase,
   coldPhase,
   loginPhase,

@@ -1,6 +1,6 @@
 // `login`, `login_token` and `registration`: request throughput where every request spends
-// one argon2id operation, against raw argon2id throughput with the same parameters and
-// concurrency in a separate process, measured in alternation with the server.
+// one argon2id operation, against raw argon2id throughput with the same parameters and every
+// core busy (the machine's limit) in a separate process, measured in alternation with the server.
 import type { AutocannonRequest } from 'autocannon';
 import type { BenchContext } from '../lib/context.js';
 import { failuresOf, loadDetails, makeFigure, type Figure } from '../lib/figures.js';
@@ -39,11 +39,12 @@ async function measure(ctx: BenchContext, spec: PasswordFigure): Promise<Figure>
     baselineName: `argon2id_${spec.op}_raw`,
     baselineValue: median(raw),
     ratioRounds: roundRatios(summary.roundsRps, raw),
-    goal: `>= ${spec.minRatio}x raw argon2id ${spec.op}s/s`,
+    goal: `>= ${spec.minRatio}x raw argon2id ${spec.op}s/s, all cores busy`,
     targets: { minRatio: spec.minRatio },
     failures: failuresOf(summary),
     details: {
       hash_concurrency: ctx.hashConcurrency,
+      baseline_hash_concurrency: ctx.baselineHashConcurrency,
       connections: mode.loginConnections,
       baseline_rounds_per_s: raw.map((v) => round(v, 1)),
       ...loadDetails(summary),
@@ -68,6 +69,6 @@ export const registrationPhase: Phase = {
   name: 'registration',
   figures: ['registration'],
   run: async (ctx) => [
-    await measure(ctx, { name: 'registration', op: 'hash', requests: registrationRequests(Date.now().toString(36)), minRatio: 0.8 }),
+    await measure(ctx, { name: 'registration', op: 'hash', requests: registrationRequests(Date.now().toString(36)), minRatio: 0.85 }),
   ],
 };

@@ -86,8 +86,9 @@ export class AccountService {
     return user;
   }
 
+  /** A user as stored now (through the user cache, which every change evicts). */
   async findUser(database: string, id: string): Promise<UserRecord> {
-    return (await this.store.users.findById(database, id)) ?? fail('not_found');
+    return (await this.sessions.users.find(database, id)) ?? fail('not_found');
   }
 
   /** A user by username (compared as at login: NFKC, case-insensitively); `not_found` otherwise. */
@@ -138,6 +139,8 @@ export class AccountService {
     const changes: UserChanges = { lastLogin: now };
     if (check.needsRehash) changes.passwordHash = await this.passwords.hash(request.password);
     const updated = (await this.store.users.update(ctx.database, active.id, changes)) ?? fail('not_found');
+    // The profile shows the last login: every node must drop its copy, as for any change.
+    await this.sessions.afterUserChanged(ctx.database, updated.id);
     const opened = await this.sessions.open({
       database: ctx.database,
       userId: updated.id,
@@ -155,7 +158,9 @@ export class AccountService {
   private async ensureMayLogIn(ctx: RequestContext, user: UserRecord, now: number): Promise<UserRecord> {
     ensureMayOpenSession(user, now);
     if (!banHasEnded(user, now)) return user;
-    return (await this.store.users.update(ctx.database, user.id, { status: 'active', banUntil: null, updatedAt: now })) ?? fail('not_found');
+    const lifted = (await this.store.users.update(ctx.database, user.id, { status: 'active', banUntil: null, updatedAt: now })) ?? fail('not_found');
+    await this.sessions.afterUserChanged(ctx.database, user.id);
+    return lifted;
   }
 
   /**

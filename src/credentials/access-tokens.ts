@@ -52,6 +52,11 @@ function claimsOf(payload: Record<string, unknown>): AccessClaims | undefined {
 export class AccessTokens {
   /** Verified tokens by digest, oldest first; bounded, and an entry is never used past its `exp`. */
   private readonly verified = new Map<string, AccessClaims>();
+  /**
+   * Signature checks in flight by token digest: many requests bearing one new token at the
+   * same moment (a client's parallel calls) share one check instead of each making its own.
+   */
+  private readonly checking = new Map<string, Promise<AccessClaims | undefined>>();
   /** Signatures checked since start: what the cache saves shows as this staying still. */
   signatureChecks = 0;
 
@@ -98,7 +103,12 @@ export class AccessTokens {
       this.verified.delete(digest);
       return undefined;
     }
-    const claims = await this.verifySignature(token, now);
+    let pending = this.checking.get(digest);
+    if (pending === undefined) {
+      pending = this.verifySignature(token, now).finally(() => this.checking.delete(digest));
+      this.checking.set(digest, pending);
+    }
+    const claims = await pending;
     if (claims === undefined) return undefined;
     if (this.cacheSize > 0) {
       this.verified.set(digest, claims);

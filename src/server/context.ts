@@ -15,9 +15,19 @@ export function headerValue(request: FastifyRequest, name: string): string | und
   return Array.isArray(value) ? value[0] : value;
 }
 
-export async function requestContext(deps: HttpDeps, request: FastifyRequest, caller: Caller = anonymous): Promise<RequestContext> {
+/**
+ * The context of a request. Synchronous when the database is already known (every request
+ * but a tenant's first), so the hot path allocates no promise for it; callers await either.
+ */
+export function requestContext(deps: HttpDeps, request: FastifyRequest, caller: Caller = anonymous): RequestContext | Promise<RequestContext> {
+  const name = headerValue(request, 'x-database');
+  const known = deps.directory.known(name);
+  return known !== undefined ? contextFor(deps, request, caller, known) : deps.directory.resolve(name).then((database) => contextFor(deps, request, caller, database));
+}
+
+function contextFor(deps: HttpDeps, request: FastifyRequest, caller: Caller, database: string): RequestContext {
   return {
-    database: await deps.directory.resolve(headerValue(request, 'x-database')),
+    database,
     caller,
     correlationId: request.id,
     address: request.ip,

@@ -57,8 +57,9 @@ export class Authenticator {
     if (looksLikeJwt(credential) && claims === undefined) return undefined;
     const session = claims ? await this.tokenSession(claims, database) : await this.sessions.validate(credential, database);
     if (session === undefined) return undefined;
-    // Read on every request, so a change of role, privileges or status applies at once.
-    const user = await this.store.users.findById(database, session.userId);
+    // Needed on every request; cached, and evicted on every node by any change of the user,
+    // so a change of role, privileges or status applies at once.
+    const user = await this.sessions.users.find(database, session.userId);
     if (user === undefined || user.status !== 'active') return undefined;
     const role = claims ? lowerRole(claims.role, user.role) : user.role;
     // A token limited below the user's role carries none of the user's extra privileges.

@@ -7,6 +7,7 @@ import { fail } from '../core/errors.js';
 import { digestSecret, newId, newSecret } from '../core/ids.js';
 import type { Bus } from '../bus/ports.js';
 import type { ClosedSession, Repositories, SessionContent, SessionFilter, SessionRecord, Store, UserRecord } from '../store/ports.js';
+import { UserCache } from '../accounts/user-cache.js';
 import { ActivityRecorder } from './activity.js';
 import { SessionCache, type LiveSession } from './cache.js';
 
@@ -42,6 +43,8 @@ export interface OpenedSession {
 export class SessionService {
   readonly cache: SessionCache;
   readonly activity: ActivityRecorder;
+  /** The users that signed-in requests read; evicted by `afterUserChanged` here and on the bus. */
+  readonly users: UserCache;
 
   constructor(
     private readonly store: Store,
@@ -50,18 +53,26 @@ export class SessionService {
     readonly rules: SessionRules,
     cacheSize: number,
     cacheBytes?: number,
+    userCacheSize = 10_000,
   ) {
     this.cache = new SessionCache(cacheSize, cacheBytes);
+    this.users = new UserCache(store, bus, userCacheSize);
     this.activity = new ActivityRecorder(store);
     bus.onSessionsClosed(({ tokenDigests }) => {
       for (const digest of tokenDigests) this.cache.evict(digest);
     });
-    bus.onDatabaseDeleted(({ database }) => this.cache.evictDatabase(database));
+    bus.onDatabaseDeleted(({ database }) => this.forgetDatabase(database));
     bus.onReset(() => this.cache.clear());
   }
 
   static fromConfig(store: Store, bus: Bus, clock: Clock, config: Config['session']): SessionService {
-    return new SessionService(store, bus, clock, config, config.cacheSize, config.cacheBytes);
+    return new SessionService(store, bus, clock, config, config.cacheSize, config.cacheBytes, config.userCacheSize);
+  }
+
+  /** Drops what this node caches of a deleted database: its sessions and its users. */
+  forgetDatabase(database: string): void {
+    this.cache.evictDatabase(database);
+    this.users.clear();
   }
 
   /** Last activity, counting touches not yet flushed. */
@@ -239,10 +250,12 @@ export class SessionService {
   }
 
   /**
-   * After a committed change of a user's role, privileges, status or password: evicts the
-   * sessions it closed and tells other nodes to drop what they cache about the user.
+   * After any committed change of a user record (profile, role, privileges, status,
+   * password, last login, deletion): evicts the sessions it closed and the cached user
+   * here, and tells other nodes to drop what they cache about the user.
    */
   async afterUserChanged(database: string, userId: string, closed: readonly ClosedSession[] = []): Promise<void> {
+    this.users.evict(database, userId);
     await this.afterClose(closed);
     await this.bus.publishUserChanged({ database, userId });
   }
@@ -316,6 +329,6 @@ export class SessionService {
 
   /** The local user a session would belong to; undefined for an external user id. */
   localUser(database: string, userId: string): Promise<UserRecord | undefined> {
-    return this.store.users.findById(database, userId);
+    return this.users.find(database, userId);
   }
 }

@@ -299,6 +299,11 @@ export interface Repositories {
 export interface Store extends Repositories {
   /** Runs `work` in one transaction: all of its writes land, or none. */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` after every committed change or deletion of a user row made through
+   * this store (inside a transaction: after its commit), for in-process caches of users.
+   */
+  onUserWritten(listener: (database: string, userId: string) => void): void;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -55,7 +55,7 @@ export class TenancyService {
     });
     // Applied here at once, and by every other node when the message arrives.
     this.directory.forget(name);
-    this.sessions.cache.evictDatabase(name);
+    this.sessions.forgetDatabase(name);
     await this.bus.publishDatabaseDeleted({ database: name });
   }
 

@@ -130,3 +130,55 @@ describe('ConcurrencyLimiter', () => {
     assert.equal(await limiter.run(async () => 'again'), 'again');
   });
 });
+
+describe('adaptive hashing limit', () => {
+  test('a limit that follows the load: raised, admit starts waiting tasks; lowered, running tasks finish and no new one starts', async () => {
+    let limit = 1;
+    const limiter = new ConcurrencyLimiter(() => limit);
+    let running = 0;
+    const gates = Array.from({ length: 5 }, gate);
+    const results = gates.map((g, i) =>
+      limiter.run(async () => {
+        running++;
+        await g.done;
+        running--;
+        return i;
+      }),
+    );
+    await settle();
+    assert.equal(running, 1);
+    limit = 3;
+    limiter.admit();
+    await settle();
+    assert.equal(running, 3, 'the raised limit is used at once');
+    assert.equal(limiter.queued, 2);
+    limit = 1;
+    gates[0]!.release();
+    gates[1]!.release();
+    await settle();
+    assert.equal(running, 1, 'finished slots above the lowered limit are given up');
+    assert.equal(limiter.active, 1);
+    for (const g of gates.slice(2)) {
+      g.release();
+      await settle();
+      assert.ok(running <= 1);
+    }
+    assert.deepEqual(await Promise.all(results), [0, 1, 2, 3, 4]);
+    assert.equal(limiter.active, 0);
+  });
+
+  test('PasswordHasher runs its idle concurrency while the loop is quiet and its base concurrency while it is busy', async () => {
+    const load = { quiet: false, stop() {} };
+    const hasher = new PasswordHasher(cheap, 1, 2, load);
+    const stored = await hasher.hash(password);
+    const busy = [hasher.verify(stored, password), hasher.verify(stored, password)];
+    await settle();
+    assert.equal(hasher.running, 1, 'busy: one at a time');
+    assert.equal(hasher.queued, 1);
+    load.quiet = true;
+    hasher.admit();
+    assert.equal(hasher.running, 2, 'quiet: the waiting one starts at once');
+    assert.ok((await Promise.all(busy)).every((check) => check.ok));
+    hasher.close();
+  });
+});

@@ -6,16 +6,16 @@ import { migrationProvider } from '../migrations/index.js';
 import { migrationStatus, UnknownMigrationsError, type MigrationStatus } from '../migrations/status.js';
 import type { Engine } from './engine.js';
 import type { Schema } from './schema.js';
-import { KyselyDatabaseRepository, KyselyDatabaseSelectionRepository, KyselyUserRepository } from './users.js';
+import { KyselyDatabaseRepository, KyselyDatabaseSelectionRepository, KyselyUserRepository, type UserWritten } from './users.js';
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyAuditRepository, KyselyServiceKeyRepository } from './audit.js';
 import { KyselySigningKeyRepository, KyselyTotpRepository } from './credentials.js';
 import { KyselyFlagRepository, KyselyResetCodeRepository } from './moderation.js';
 
-function repositories(db: Kysely<Schema>, engine: Engine): Repositories {
+function repositories(db: Kysely<Schema>, engine: Engine, userWritten: UserWritten): Repositories {
   return {
     databases: new KyselyDatabaseRepository(db),
-    users: new KyselyUserRepository(db),
+    users: new KyselyUserRepository(db, userWritten),
     sessions: new KyselySessionRepository(db, engine),
     audit: new KyselyAuditRepository(db),
     serviceKeys: new KyselyServiceKeyRepository(db),
@@ -38,12 +38,13 @@ export class KyselyStore implements Store {
   readonly selections;
   readonly flags;
   readonly resetCodes;
+  private readonly userListeners: UserWritten[] = [];
 
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly engine: Engine,
   ) {
-    const repos = repositories(db, engine);
+    const repos = repositories(db, engine, (database, id) => this.userWritten(database, id));
     this.databases = repos.databases;
     this.users = repos.users;
     this.sessions = repos.sessions;
@@ -77,8 +78,21 @@ export class KyselyStore implements Store {
     return migrationStatus(this.db, this.engine.migration);
   }
 
-  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(repositories(trx, this.engine)));
+  onUserWritten(listener: (database: string, userId: string) => void): void {
+    this.userListeners.push(listener);
+  }
+
+  private userWritten(database: string, id: string): void {
+    for (const listener of this.userListeners) listener(database, id);
+  }
+
+  async transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    // Writes inside a transaction are announced after the commit: announced earlier, a read
+    // between the two could cache the row as it was before.
+    const written: Array<[string, string]> = [];
+    const result = await this.db.transaction().execute((trx) => work(repositories(trx, this.engine, (database, id) => written.push([database, id]))));
+    for (const [database, id] of written) this.userWritten(database, id);
+    return result;
   }
 
   async ping(): Promise<void> {

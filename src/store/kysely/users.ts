@@ -48,8 +48,14 @@ function toColumns(changes: UserChanges): Partial<UsersTable> {
   return columns;
 }
 
+/** Told of every changed or deleted user row: the store turns it into its onUserWritten. */
+export type UserWritten = (database: string, id: string) => void;
+
 export class KyselyUserRepository implements UserRepository {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly written: UserWritten = () => {},
+  ) {}
 
   async insert(user: UserRecord): Promise<void> {
     await translateUnique(
@@ -100,12 +106,14 @@ export class KyselyUserRepository implements UserRepository {
         () => this.db.updateTable('users').set(columns).where('database', '=', database).where('id', '=', id).execute(),
         userUniqueRules,
       );
+      this.written(database, id);
     }
     return this.findById(database, id);
   }
 
   async delete(database: string, id: string): Promise<boolean> {
     const result = await this.db.deleteFrom('users').where('database', '=', database).where('id', '=', id).executeTakeFirst();
+    this.written(database, id);
     return Number(result.numDeletedRows) > 0;
   }
 }

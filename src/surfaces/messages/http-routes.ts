@@ -61,7 +61,7 @@ export function messageRoutesPlugin(deps: SurfaceDeps, http: MessageHttpFraming)
             name: message.name,
             body: carried.body,
             credential: carried.credential,
-            context: () => requestContext(deps, request),
+            context: async () => requestContext(deps, request),
             log: (err) => deps.log(err, request),
           });
           return outcome.ok ? http.sendSuccess(reply, message.name, outcome.status, outcome.data) : http.sendError(reply, outcome.error);

@@ -166,6 +166,7 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
       operation: sessions.validate.name,
       security: signedIn,
       responses: { 200: { description: 'Valid', schema: successEnvelope(SessionView) } },
+      serializeBySchema: true,
       errorStatuses: [401],
       handler: async (request, reply) => {
         const credential = credentialOf(request);
@@ -203,6 +204,7 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
       operation: accounts.profile.name,
       security: signedIn,
       responses: { 200: { description: 'The account', schema: successEnvelope(UserView) } },
+      serializeBySchema: true,
       errorStatuses: [401, 403],
       handler: async (request, reply) => sendSuccess(reply, userView(await invoke(accounts.profile, await signedInContext(request, reply), {}))),
     },
