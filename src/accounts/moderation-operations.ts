@@ -15,7 +15,7 @@ export const defaultBanMs = 24 * 60 * 60_000;
 const UserId = Type.String({ minLength: 1, maxLength: 128 });
 
 /** The account, when the caller may moderate it. */
-async function moderatedAccount(ctx: RequestContext, accounts: AccountService, userId: string): Promise<UserRecord> {
+export async function moderatedAccount(ctx: RequestContext, accounts: AccountService, userId: string): Promise<UserRecord> {
   const target = await accounts.findUser(ctx.database, userId);
   const self = selfOf(ctx);
   if (target.id === self.userId) fail('forbidden', { message: 'An account cannot moderate itself.' });

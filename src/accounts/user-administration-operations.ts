@@ -9,6 +9,7 @@ import { defineOperation } from '../operations/operation.js';
 import type { Store } from '../store/ports.js';
 import { exportUser } from './export.js';
 import type { ModerationService } from './moderation.js';
+import { moderatedAccount } from './moderation-operations.js';
 import { accountThrottleKey, type AccountService } from './service.js';
 
 const Username = Type.String({ minLength: 1, maxLength: 256, description: 'the username' });
@@ -33,7 +34,10 @@ export function userAdministrationOperations(accounts: AccountService, moderatio
       summary: 'Suspend an account: logins are refused with account_suspended and its sessions close.',
       access: 'accounts.manage',
       input: byUsername,
-      handler: async (ctx, input) => moderation.suspend(ctx, (await accounts.findByUsername(ctx.database, input.username)).id),
+      handler: async (ctx, input) => {
+        const target = await moderatedAccount(ctx, accounts, (await accounts.findByUsername(ctx.database, input.username)).id);
+        return moderation.suspend(ctx, target.id);
+      },
     }),
 
     reinstateUser: defineOperation({

@@ -79,6 +79,8 @@ describe('RPC over HTTP', () => {
     assertRpcError(await rpc(app, { method: 'status_user', sessionToken: bobSession, user: 'root' }), 'forbidden', 403);
     assertRpcError(await rpc(app, { method: 'status_user', user: 'bob' }), 'unauthenticated', 401);
 
+    const self = await rpc(app, { method: 'suspend_user', authToken, user: 'root' });
+    assert.deepEqual([self.status, self.body.error.code], [403, 'forbidden'], 'an administrator cannot lock themselves out');
     assert.deepEqual((await rpc(app, { method: 'suspend_user', authToken, user: 'bob' })).body, { status: 'ok', accountStatus: 'suspended' });
     assert.equal((await rpc(app, { method: 'validate_session', sessionToken: bobSession })).body.sessionStatus, 'False', 'suspension closed the session');
     assertRpcError(await rpc(app, { method: 'open_session', authentication: { user: 'bob', secret: 'bobs long password' } }), 'account_suspended', 403);
