@@ -116,6 +116,40 @@ describe('two nodes on PostgreSQL and Redis', { skip }, () => {
     for (const refused of attempts.filter((r) => r.status === 409)) assert.equal(refused.body.error.code, 'session_limit');
   });
 
+  test('a role change made on one node applies to the user’s live session on B at the next request', async () => {
+    const user = await signUp(a, 'promoted');
+    const permissions = async () => (await api(b.url, '/api/user/permissions', { cookie: user.cookie })).body.data;
+    assert.equal((await permissions()).role, 'user');
+    await core.accounts.changeRoleAndPrivileges(adminContext(), user.userId, { role: 'moderator' });
+    await waitFor('B to see the new role', async () => (await permissions()).role === 'moderator', 1000, 2);
+    await core.accounts.changeRoleAndPrivileges(adminContext(), user.userId, { role: 'user', privileges: [] });
+    await waitFor('B to see the demotion', async () => (await permissions()).role === 'user', 1000, 2);
+  });
+
+  test('a key rotation on one node: B verifies tokens signed with the new key, and the old ones still', async () => {
+    const user = await signUp(a, 'rotating');
+    const old = (await api(a.url, '/api/user/token', { method: 'POST', cookie: user.cookie })).body.data.token as string;
+    assert.equal((await api(b.url, '/api/user', { bearer: old })).status, 200);
+    const rotated = await core.signingKeys.rotate();
+    // C signs with the new key at once; B has never seen it and must fetch it on first sight.
+    const fresh = await core.tokens.issue((await core.sessions.find('main', user.sessionId))!, 'user');
+    assert.equal(JSON.parse(Buffer.from(fresh.token.split('.')[0]!, 'base64url').toString()).kid, rotated.kid);
+    assert.equal((await api(b.url, '/api/user', { bearer: fresh.token })).status, 200, 'a token of the new key on B');
+    assert.equal((await api(b.url, '/api/user', { bearer: old })).status, 200, 'a token of the retired key still works');
+  });
+
+  test('deleting a database on one node ends its sessions on B within a second', async (t) => {
+    await core.tenancy.create(adminContext(), 'tenant-x');
+    const headers = { 'x-database': 'tenant-x' };
+    const user = await signUp(a, 'tenant-user', { headers });
+    assert.equal((await api(b.url, '/api/user', { cookie: user.cookie, headers })).status, 200, 'cached on B');
+    const started = performance.now();
+    await core.tenancy.delete(adminContext(), 'tenant-x');
+    await waitFor('B to forget the database', async () => (await api(b.url, '/api/user', { cookie: user.cookie, headers })).status === 404, 1000, 2);
+    t.diagnostic(`database deletion -> refused on B: ${(performance.now() - started).toFixed(1)} ms`);
+    assert.equal((await api(b.url, '/api/user', { cookie: user.cookie })).status, 401, 'nor is it a session of main');
+  });
+
   test('login failures on both nodes count together', async () => {
     await freeUser(a, 'guessed');
     for (const node of [a, b, a, b, a]) assert.equal((await login(node, 'guessed', 'wrong password!')).status, 401);
