@@ -30,14 +30,42 @@ export interface TestClient {
   request<T = any>(request: AmqpRequest): Promise<AmqpReply<T>>;
   /** Publishes raw bytes with raw properties (for malformed messages). */
   publish(content: Buffer | string, options: Options.Publish): void;
+  /** Publishes raw bytes and properties with a reply queue of the client's; resolves with the reply. */
+  raw(content: Buffer | string, options: Options.Publish): Promise<RawReply>;
   close(): Promise<void>;
+}
+
+export interface RawReply {
+  correlationId: unknown;
+  headers: Record<string, unknown>;
+  body: any;
 }
 
 export async function connectClient(url: string, queue: string): Promise<TestClient> {
   const connection = await amqp.connect(url);
   connection.on('error', () => undefined);
   const channel = await connection.createChannel();
+  // Raw requests are answered on an exclusive queue of this client, matched by correlation id.
+  const { queue: replyQueue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  const waiting = new Map<string, (reply: RawReply) => void>();
+  await channel.consume(
+    replyQueue,
+    (message) => {
+      if (message === null) return;
+      const reply = { correlationId: message.properties.correlationId, headers: message.properties.headers ?? {}, body: JSON.parse(message.content.toString()) };
+      waiting.get(String(message.properties.correlationId))?.(reply);
+    },
+    { noAck: true },
+  );
+  let raws = 0;
   return {
+    raw: (content, options) =>
+      new Promise<RawReply>((resolve, reject) => {
+        const correlationId = `raw-${++raws}`;
+        const timer = setTimeout(() => reject(new Error(`no reply to ${correlationId}`)), 10_000);
+        waiting.set(correlationId, (reply) => (clearTimeout(timer), waiting.delete(correlationId), resolve(reply)));
+        channel.publish('', queue, typeof content === 'string' ? Buffer.from(content) : content, { correlationId, replyTo: replyQueue, ...options });
+      }),
     connection,
     channel,
     request: (request) => amqpRequest(channel, { queue, timeoutMs: 10_000, ...request }),
