@@ -92,7 +92,8 @@ export async function closeConnectionsNamed(name: string): Promise<number> {
   const { stdout } = await run('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties']);
   const pids = stdout
     .split('\n')
-    .filter((line) => line.includes(`{"connection_name",longstr,<<"${name}">>}`))
+    // rabbitmqctl prints the property as {"connection_name","<name>"} (older releases add the type).
+    .filter((line) => line.includes(`{"connection_name","${name}"}`) || line.includes(`{"connection_name",longstr,<<"${name}">>}`))
     .map((line) => line.split('\t')[0]!);
   for (const pid of pids) await run('rabbitmqctl', ['-q', 'close_connection', pid, 'closed by a Gatehouse test']);
   return pids.length;
