@@ -1,7 +1,7 @@
 // Every phase, in the order a run measures them. Order matters a little: the login phases
 // add sessions to the small store, so they come after the phases that read it as seeded.
+import { amqpPhase } from './amqp.js';
 import { coldPhase } from './cold.js';
-import { notBuiltPhase } from './not-built.js';
 import { loginPhase, loginTokenPhase, registrationPhase } from './password.js';
 import { propagationPhase } from './propagation.js';
 import { rpcPhase } from './rpc.js';
@@ -20,7 +20,7 @@ export const phases: readonly Phase[] = [
   registrationPhase,
   propagationPhase,
   rpcPhase,
-  notBuiltPhase,
+  amqpPhase,
 ];
 
 export type { Phase };
