@@ -29,6 +29,7 @@ import { DatabaseDirectory } from './tenancy/databases.js';
 import { TenancyService } from './tenancy/service.js';
 import type { KyselyStore } from './store/kysely/store.js';
 import { createLogger, type Logger } from './server/logger.js';
+import { AmqpConsumer } from './surfaces/amqp/consumer.js';
 
 /** How often a node re-reads the signing keys, so a rotation made elsewhere reaches it. */
 const signingKeyRefreshMs = 30_000;
@@ -57,9 +58,11 @@ export interface Core {
   retention: RetentionPurge;
   directory: DatabaseDirectory;
   tenancy: TenancyService;
-  /** Starts the background work: activity flushing, the sweeper and the retention purge. */
+  /** The AMQP surface's consumer, when AMQP_URL is set (started with the background work). */
+  amqp: AmqpConsumer | undefined;
+  /** Starts the background work: activity flushing, the sweeper, the retention purge and the AMQP consumer. */
   startBackground(): void;
-  /** Stops background work, writes pending activity and closes connections. */
+  /** Stops the AMQP consumer (answering what it holds) and background work, writes pending activity and closes connections. */
   close(): Promise<void>;
 }
 
@@ -136,7 +139,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   const retention = new RetentionPurge(store, clock, config.retention);
 
   const timers: NodeJS.Timeout[] = [];
-  return {
+  const core: Core = {
     config,
     clock,
     store,
@@ -157,6 +160,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     retention,
     directory,
     tenancy,
+    amqp: undefined,
     startBackground() {
       const every = (ms: number, work: () => Promise<unknown>, what: string) => {
         let running = false;
@@ -173,8 +177,11 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
       every(config.session.activityFlushMs, () => sessions.activity.flush(), 'session activity flush');
       every(config.session.sweepIntervalMs, () => sessions.sweep(), 'session sweep');
       every(config.retention.purgeIntervalMs, () => retention.run(), 'retention purge');
+      core.amqp?.start();
     },
     async close() {
+      // First, while the store is still open: the requests it holds are answered, not lost.
+      await core.amqp?.close();
       for (const timer of timers) clearInterval(timer);
       await sessions.activity.flush().catch(() => undefined);
       // Mails under way finish or time out (each is bounded) before their transport closes.
@@ -186,4 +193,16 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
       await store.close();
     },
   };
+  // The one place that decides whether this node speaks AMQP.
+  if (config.amqpUrl) {
+    core.amqp = new AmqpConsumer(core, {
+      url: config.amqpUrl,
+      queue: config.amqpQueue,
+      prefetch: config.amqpPrefetch,
+      connectionName: `gatehouse ${config.nodeId}`,
+      logger: logger.child({ component: 'amqp' }),
+      drainMs: config.shutdownGraceMs,
+    });
+  }
+  return core;
 }

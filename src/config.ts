@@ -24,6 +24,8 @@ export interface Config {
   redisPrefix: string;
   amqpUrl: string | undefined;
   amqpQueue: string;
+  /** Requests one node takes from the queue before it has answered them (AMQP basic.qos). */
+  amqpPrefetch: number;
   nodeId: string;
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -238,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
     amqpQueue,
     nodeId: get('NODE_ID') ?? `${hostname()}:${port}`,
     smtpUrl: get('SMTP_URL') && parseUrl('SMTP_URL', get('SMTP_URL')!, ['smtp:', 'smtps:']),
+    amqpPrefetch: parseInteger('AMQP_PREFETCH', get('AMQP_PREFETCH') ?? '32', 1, 65535),
     mailFrom: get('MAIL_FROM') ?? 'Gatehouse <no-reply@localhost>',
     session: {
       absoluteTtlMs: parseDuration('SESSION_ABSOLUTE_TTL', get('SESSION_ABSOLUTE_TTL') ?? '3h'),

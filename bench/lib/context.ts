@@ -95,11 +95,12 @@ export class BenchContext {
     return { name, url, pid: child.pid, child };
   }
 
-  /** A fresh Gatehouse server on a seeded store; the caller stops it (or close() does). */
-  async startGatehouse(size: StoreSize, name: string): Promise<Server> {
+  /** A fresh Gatehouse server on a seeded store; the caller stops it (or close() does). `env` adds settings (AMQP_URL…). */
+  async startGatehouse(size: StoreSize, name: string, env: Record<string, string> = {}): Promise<Server> {
     const dir = await this.store(size);
     const server = await this.start(name, 'bench/servers/gatehouse.ts', {
       ...this.shape.serverEnv(dir),
+      ...env,
       // Many sessions per user: the login phases open thousands for the same accounts.
       SESSION_LIMIT_PER_USER: '0',
       PASSWORD_HASH_CONCURRENCY: String(this.hashConcurrency),

@@ -1,7 +1,7 @@
 // Every phase, in the order a run measures them. Order matters a little: the login phases
 // add sessions to the small store, so they come after the phases that read it as seeded.
+import { amqpPhase } from './amqp.js';
 import { coldPhase } from './cold.js';
-import { notBuiltPhase } from './not-built.js';
 import { loginPhase, loginTokenPhase, registrationPhase } from './password.js';
 import { profilePhase } from './profile.js';
 import { propagationPhase } from './propagation.js';
@@ -22,7 +22,7 @@ export const phases: readonly Phase[] = [
   registrationPhase,
   propagationPhase,
   rpcPhase,
-  notBuiltPhase,
+  amqpPhase,
 ];
 
 export type { Phase };

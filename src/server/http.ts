@@ -149,11 +149,15 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
   app.get('/readyz', async (_request, reply) => {
     try {
       await core.store.ping();
-      return { status: 'ready' };
     } catch (err) {
       logger.warn({ err }, 'store not reachable');
       return sendPlain(reply, new GatehouseError('unavailable', { message: 'The store is not reachable.' }));
     }
+    // A node that should consume the AMQP queue and does not is not ready either.
+    if (core.amqp === undefined) return { status: 'ready' };
+    const problem = core.amqp.problem;
+    if (problem !== undefined) return sendPlain(reply, new GatehouseError('unavailable', { message: `The AMQP link is down: ${problem}.` }));
+    return { status: 'ready', amqp: 'consuming' };
   });
   // Public keys for anyone verifying access tokens; a rotation shows here within a minute,
   // and the old key stays until its tokens have expired.

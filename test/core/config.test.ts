@@ -28,6 +28,7 @@ describe('defaults (SPEC §1)', () => {
     assert.equal(config.redisUrl, undefined);
     assert.equal(config.amqpUrl, undefined);
     assert.equal(config.amqpQueue, 'gatehouse.v2');
+    assert.equal(config.amqpPrefetch, 32);
     assert.equal(config.nodeId, `${hostname()}:8080`);
     assert.equal(config.smtpUrl, undefined);
     assert.equal(config.mailFrom, 'Gatehouse <no-reply@localhost>');
@@ -222,4 +223,12 @@ test('the result is frozen, nested objects included', () => {
   }, TypeError);
   assert.throws(() => (config.allowedOrigins as string[]).push('https://evil.example.com'), TypeError);
   assert.equal(config.session.limitPerUser, 1);
+});
+
+describe('AMQP_PREFETCH', () => {
+  test('a whole number from 1 to 65535; anything else is refused naming the variable', () => {
+    assert.equal(loadConfig({ AMQP_PREFETCH: '1' }).amqpPrefetch, 1);
+    assert.equal(loadConfig({ AMQP_PREFETCH: '65535' }).amqpPrefetch, 65535);
+    for (const bad of ['0', '65536', '-3', 'lots', '2.5']) assertRejected({ AMQP_PREFETCH: bad }, 'AMQP_PREFETCH');
+  });
 });

@@ -1,4 +1,4 @@
-// Real backing services for integration tests (PostgreSQL, Redis). Outside CI a missing service skips the
+// Real backing services for integration tests (PostgreSQL, Redis, RabbitMQ). Outside CI a missing service skips the
 // test with a reason; with CI=true it fails, because a skipped integration test in CI
 // is a hole.
 import pg from 'pg';
@@ -48,4 +48,19 @@ export async function sharedRedis(): Promise<{ url: string; prefix: string } | {
     probe.disconnect();
   }
   return { url: redisUrl, prefix: `gatehouse-test:${process.pid}:${Date.now()}:` };
+}
+
+export const rabbitUrl = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The shared RabbitMQ, checked by connecting once; each test file names its own queues. */
+export async function sharedRabbit(): Promise<{ url: string } | { skip: string }> {
+  const { default: amqp } = await import('amqplib');
+  try {
+    const connection = await amqp.connect(rabbitUrl);
+    await connection.close();
+  } catch (err) {
+    if (inCI) throw new Error(`RabbitMQ is required in CI (${rabbitUrl}): ${(err as Error).message}`);
+    return { skip: `RabbitMQ not reachable at ${rabbitUrl}` };
+  }
+  return { url: rabbitUrl };
 }
