@@ -33,8 +33,9 @@ export async function serve(config: Config): Promise<void> {
     idleCloser.unref();
     try {
       // Fastify stops accepting, answers new requests on open connections with 503 and
-      // waits for the ones in flight.
-      await app.close();
+      // waits for the ones in flight; the AMQP consumer stops taking messages and answers
+      // the ones it holds, at the same time. Then the core (store, bus) closes.
+      await Promise.all([app.close(), core.amqp?.close()]);
       await core.close();
       logger.info({}, 'stopped');
     } catch (err) {

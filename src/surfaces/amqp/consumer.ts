@@ -194,7 +194,15 @@ export class AmqpConsumer {
    * Stops taking requests (the consumer is cancelled, so the broker hands the rest to other
    * nodes), lets the ones in progress be answered, then closes the channel and connection.
    */
-  async close(): Promise<void> {
+  /** Stops consuming, answers what it holds (up to the drain time) and disconnects; once. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async shutDown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.retryTimer);
     // An attempt under way finishes (and, seeing `stopping`, closes what it opened).
