@@ -6,6 +6,7 @@ import { loginPhase, loginTokenPhase, registrationPhase } from './password.js';
 import { profilePhase } from './profile.js';
 import { propagationPhase } from './propagation.js';
 import { rpcPhase } from './rpc.js';
+import { scaleOutPhase } from './shapes.js';
 import type { Phase } from './phase.js';
 import { stormPhase } from './storm.js';
 import { validationPhase } from './validation.js';
@@ -22,6 +23,7 @@ export const phases: readonly Phase[] = [
   registrationPhase,
   propagationPhase,
   rpcPhase,
+  scaleOutPhase,
   amqpPhase,
 ];
 
