@@ -7,7 +7,7 @@ import './guard.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.js';
 import { correlationIdOf } from '../../src/server/correlation.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger, lazyChildLogger } from '../../src/server/logger.js';
 
 const config = loadConfig();
 const kind = process.argv[2] ?? 'plain';
@@ -18,6 +18,7 @@ const app: FastifyInstance =
     : Fastify({
         loggerInstance: createLogger(config.logLevel) as FastifyBaseLogger,
         logController: new LogController({ disableRequestLogging: true }),
+        childLoggerFactory: (parent, bindings, options) => lazyChildLogger(parent, bindings, options),
         bodyLimit: config.bodyLimitBytes,
         trustProxy: config.trustProxy,
         genReqId: correlationIdOf,

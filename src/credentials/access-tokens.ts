@@ -38,7 +38,9 @@ const maxTokenLength = 4096;
 const requiredClaims = ['sub', 'sid', 'db', 'role', 'iat', 'exp', 'jti'];
 
 export function looksLikeJwt(credential: string): boolean {
-  return credential.length <= maxTokenLength && compactJws.test(credential);
+  // Session tokens are base64url and never hold a dot: they skip the pattern, which runs on
+  // every validation.
+  return credential.includes('.') && credential.length <= maxTokenLength && compactJws.test(credential);
 }
 
 function claimsOf(payload: Record<string, unknown>): AccessClaims | undefined {

@@ -28,21 +28,76 @@ export type { Logger };
 /**
  * Fastify makes a child logger per request to bind its correlation id. With per-request
  * lines off, a request logger is used only when something goes wrong, and a redacting
- * pino child costs about 1 µs to make: so the child is made on first use.
+ * pino child costs about 1 µs to make: so the child is made on first use. Fastify checks
+ * on every request that the logger it got has each level method (`typeof log.info`), so
+ * the methods are real functions of the stand-in that create the child only when called.
  */
-export function lazyChildLogger<L extends { child(bindings: object, options?: object): L }>(parent: L, bindings: object, options?: object): L {
-  let child: L | undefined;
-  const real = (): L => (child ??= parent.child(bindings, options));
-  return new Proxy({} as L, {
-    get(_target, property) {
-      const value = Reflect.get(real(), property) as unknown;
-      return typeof value === 'function' ? value.bind(real()) : value;
-    },
-    set(_target, property, value) {
-      return Reflect.set(real(), property, value);
-    },
-    has(_target, property) {
-      return Reflect.has(real(), property);
-    },
-  });
+class LazyRequestLogger<L extends RequestLogger<L>> {
+  private made: L | undefined;
+
+  constructor(
+    private readonly parent: L,
+    private readonly bindings: object,
+    private readonly options?: object,
+  ) {}
+
+  private get real(): L {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.real.level;
+  }
+
+  set level(level: string) {
+    this.real.level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    this.real.fatal(...args);
+  }
+  error(...args: unknown[]): void {
+    this.real.error(...args);
+  }
+  warn(...args: unknown[]): void {
+    this.real.warn(...args);
+  }
+  info(...args: unknown[]): void {
+    this.real.info(...args);
+  }
+  debug(...args: unknown[]): void {
+    this.real.debug(...args);
+  }
+  trace(...args: unknown[]): void {
+    this.real.trace(...args);
+  }
+  silent(...args: unknown[]): void {
+    this.real.silent?.(...args);
+  }
+  child(bindings: object, options?: object): L {
+    return this.real.child(bindings, options);
+  }
+  isLevelEnabled(level: string): boolean {
+    return this.real.isLevelEnabled?.(level) ?? true;
+  }
+}
+
+type LevelMethod = (...args: unknown[]) => void;
+
+/** What Fastify and the surfaces use of a request logger. */
+interface RequestLogger<L> {
+  level: string;
+  fatal: LevelMethod;
+  error: LevelMethod;
+  warn: LevelMethod;
+  info: LevelMethod;
+  debug: LevelMethod;
+  trace: LevelMethod;
+  silent?: LevelMethod;
+  isLevelEnabled?(level: string): boolean;
+  child(bindings: object, options?: object): L;
+}
+
+export function lazyChildLogger<L extends RequestLogger<L>>(parent: L, bindings: object, options?: object): L {
+  return new LazyRequestLogger(parent, bindings, options) as unknown as L;
 }

@@ -3,7 +3,20 @@
 import { Type } from '@sinclair/typebox';
 import type { SessionRecord, UserRecord } from '../../store/ports.js';
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+// The same few expiry times are formatted on every validation of the same sessions: a
+// bounded memo saves a Date and its formatting per request.
+const isoMemo = new Map<number, string>();
+const isoMemoSize = 10_000;
+
+export function iso(ms: number): string {
+  let text = isoMemo.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString();
+    if (isoMemo.size >= isoMemoSize) isoMemo.delete(isoMemo.keys().next().value as number);
+    isoMemo.set(ms, text);
+  }
+  return text;
+}
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 const DateTime = Type.String({ format: 'date-time' });
