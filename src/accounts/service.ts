@@ -12,7 +12,8 @@ import type { SessionService, OpenedSession } from '../sessions/service.js';
 import type { ClosedSession, Store, UserChanges, UserRecord } from '../store/ports.js';
 import type { SecondFactor } from './second-factor.js';
 import { banHasEnded, ensureMayOpenSession } from './standing.js';
-import { checkPassword, normalizeEmail, normalizeFullName, normalizeUsername, usernameKeyOf } from './identity.js';
+import { checkNewPassword } from './password-policy.js';
+import { normalizeEmail, normalizeFullName, normalizeUsername, usernameKeyOf } from './identity.js';
 
 export interface RegistrationRequest {
   username: string;
@@ -41,6 +42,8 @@ export interface ProfileChanges {
   fullName?: string | null;
   password?: string;
   currentPassword?: string;
+  /** The name the caller's protocol gives the new password, for validation messages. */
+  passwordField?: string;
 }
 
 /** The login-throttle key of an existing account: shared by every check of its secrets. */
@@ -59,7 +62,7 @@ export class AccountService {
   async register(ctx: RequestContext, request: RegistrationRequest): Promise<UserRecord> {
     const { username, usernameKey } = normalizeUsername(request.username);
     const email = normalizeEmail(request.email);
-    checkPassword(request.password);
+    checkNewPassword(request.password, 'password', { username, email });
     const fullName = normalizeFullName(request.fullName);
     const now = ctx.clock.now();
     const user: UserRecord = {
@@ -175,12 +178,14 @@ export class AccountService {
     if (request.email !== undefined) changes.email = normalizeEmail(request.email);
     if (request.fullName !== undefined) changes.fullName = normalizeFullName(request.fullName);
     if (request.password !== undefined) {
-      checkPassword(request.password);
+      checkNewPassword(request.password, request.passwordField ?? 'password', { username: changes.username ?? user.username, email: changes.email ?? user.email });
       if (request.currentPassword === undefined) {
         fail('validation_failed', { message: 'current_password: is required to change the password', details: { field: 'current_password' } });
       }
-      const check = await this.passwords.verify(user.passwordHash, request.currentPassword);
-      if (!check.ok) fail('invalid_credentials', { message: 'The current password is not correct.' });
+      const currentPassword = request.currentPassword;
+      await this.guardSecret(ctx, userId, async () => {
+        if (!(await this.passwords.verify(user.passwordHash, currentPassword)).ok) fail('invalid_credentials', { message: 'The current password is not correct.' });
+      });
       changes.passwordHash = await this.passwords.hash(request.password);
     }
     if (Object.keys(changes).length === 0) return user;
@@ -223,12 +228,22 @@ export class AccountService {
     await this.deleteUser(ctx, userId);
   }
 
-  /** Re-authenticates a signed-in user by password; a wrong one is `invalid_credentials`. */
+  /** Re-authenticates a signed-in user by password (throttled); a wrong one is `invalid_credentials`. */
   async checkPassword(ctx: RequestContext, userId: string, password: string): Promise<UserRecord> {
     const user = await this.findUser(ctx.database, userId);
-    const check = await this.passwords.verify(user.passwordHash, password);
-    if (!check.ok) fail('invalid_credentials', { message: 'The password is not correct.' });
+    await this.guardSecret(ctx, userId, async () => {
+      if (!(await this.passwords.verify(user.passwordHash, password)).ok) fail('invalid_credentials', { message: 'The password is not correct.' });
+    });
     return user;
+  }
+
+  /**
+   * Runs a check of a secret of an existing account (password, TOTP code) under the
+   * account's login throttle: wrong answers here lock the account out like failed logins,
+   * so no route offers a way around the throttle. A lockout is `rate_limited`.
+   */
+  guardSecret<T>(ctx: RequestContext, userId: string, check: () => Promise<T>): Promise<T> {
+    return this.throttle.guard(accountThrottleKey(ctx.database, userId), ctx.address, check);
   }
 
   async deleteUser(ctx: RequestContext, userId: string): Promise<void> {
