@@ -87,6 +87,7 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
     const auth = await core.authenticator.user(credential.token, ctx.database);
     if (auth === undefined) {
       if (credential.source === 'cookie') clearCookie(request, reply);
+      await core.throttle.refuseCredential(ctx.address); // past the address's quota: rate_limited
       fail('unauthenticated', { message: 'The session is not valid.' });
     }
     return { ...ctx, caller: auth.caller };
