@@ -57,12 +57,15 @@ export async function authorizedContext(
     throw err;
   }
   const rejected = async (reason: Rejection, caller: Caller = ctx.caller): Promise<never> => {
-    const sample = refusalSamplerOf(deps.core).admit(ctx.address, ctx.clock.now());
+    // Missing and unknown credentials are what a flood is made of: sampled per database and
+    // address. A refused known caller (forbidden, no second factor) is always recorded.
+    const anonymousRefusal = reason === 'missing' || reason === 'unknown';
+    const sample = anonymousRefusal ? refusalSamplerOf(deps.core).admit(`${ctx.database}\n${ctx.address}`, ctx.clock.now()) : { record: true, suppressed: 0 };
     if (sample.record) {
       const details = { operation: operation.name, reason, ...(sample.suppressed > 0 ? { unrecorded_before: sample.suppressed } : {}) };
       await deps.core.audit.record({ ...ctx, caller }, 'service_key.rejected', { details });
     }
-    if (reason === 'missing' || reason === 'unknown') await deps.core.throttle.refuseCredential(ctx.address);
+    if (anonymousRefusal) await deps.core.throttle.refuseCredential(ctx.address);
     fail(reason === 'missing' || reason === 'unknown' ? 'unauthenticated' : reason);
   };
 
