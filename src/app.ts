@@ -134,7 +134,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
   const tenancy = new TenancyService(store, directory, bus, audit, sessions);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, timeoutMs: mailTimeoutMs }, logger.child({ component: 'mail' }));
   const mail = new BackgroundMail(mailer, logger.child({ component: 'mail' }), mailTimeoutMs);
-  const passwordReset = new PasswordReset(store, sessions, passwords, audit, mail);
+  const passwordReset = new PasswordReset(store, sessions, passwords, audit, mail, throttle);
   const catalog = createCatalog({ accounts, sessions, audit, authenticator, tokens, throttle, moderation, passwordReset, tenancy, store });
   const retention = new RetentionPurge(store, clock, config.retention);
 

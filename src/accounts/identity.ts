@@ -1,5 +1,5 @@
-// Identity rules of SPEC §2: how usernames, emails and passwords are normalised and which
-// values are acceptable. Failures name the field so clients can point at it.
+// Identity rules of SPEC §2: how usernames and emails are normalised and which values are
+// acceptable (passwords: password-policy.ts). Failures name the field so clients can point at it.
 import { fail } from '../core/errors.js';
 
 const usernamePattern = /^[\p{L}\p{N}_.-]{3,64}$/u;
@@ -25,11 +25,6 @@ export function normalizeEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
   if (email.length > 254 || !emailPattern.test(email)) invalid('email', 'is not a valid email address');
   return email;
-}
-
-export function checkPassword(password: string, field = 'password'): void {
-  const length = [...password].length;
-  if (length < 8 || length > 256) invalid(field, 'must be 8 to 256 characters');
 }
 
 export function normalizeFullName(raw: string | null | undefined): string | null {

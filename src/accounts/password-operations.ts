@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { RequestContext } from '../core/context.js';
 import { fail } from '../core/errors.js';
 import { defineOperation } from '../operations/operation.js';
-import { checkPassword } from './identity.js';
+import { checkNewPassword } from './password-policy.js';
 import type { PasswordReset, ResetTarget } from './password-reset.js';
 import type { AccountService } from './service.js';
 
@@ -57,7 +57,7 @@ export function passwordOperations(accounts: AccountService, reset: PasswordRese
         { additionalProperties: false },
       ),
       handler: async (ctx, input) => {
-        checkPassword(input.new_password, 'new_password');
+        checkNewPassword(input.new_password, 'new_password');
         if (input.reset_code !== undefined) {
           if (input.old_password !== undefined) invalid('Give old_password or reset_code, not both.', ['old_password', 'reset_code']);
           await reset.complete(ctx, { target: namedAccount(input), code: input.reset_code, newPassword: input.new_password });
@@ -66,7 +66,7 @@ export function passwordOperations(accounts: AccountService, reset: PasswordRese
         if (input.username !== undefined || input.user_email !== undefined) invalid('reset_code: is required when naming an account', ['reset_code']);
         if (ctx.caller.kind !== 'user') fail('unauthenticated');
         if (input.old_password === undefined) invalid('old_password: is required (or reset_code with the account name)', ['old_password']);
-        await accounts.update(ctx, ctx.caller.userId, ctx.caller.sessionId, { password: input.new_password, currentPassword: input.old_password });
+        await accounts.update(ctx, ctx.caller.userId, ctx.caller.sessionId, { password: input.new_password, currentPassword: input.old_password, passwordField: 'new_password' });
         return null;
       },
     }),

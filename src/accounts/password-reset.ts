@@ -1,17 +1,21 @@
 // Password reset by mailed code. A code is random, single-use, lives 15 minutes, is stored
 // only as a digest and dies after 5 wrong tries. Asking for a reset answers the same for
-// every account name, known or not; the mail goes out in the background.
+// every account name, known or not; the mail goes out in the background. Requests have a
+// quota per name and per address, and code tries count toward the account's login throttle.
 import { randomInt } from 'node:crypto';
 import type { RequestContext } from '../core/context.js';
 import { fail } from '../core/errors.js';
 import { constantTimeEqual, digestSecret, newId } from '../core/ids.js';
 import type { AuditLog } from '../audit/log.js';
 import type { PasswordHasher } from '../credentials/passwords.js';
+import type { LoginThrottle } from '../credentials/throttle.js';
 import type { BackgroundMail } from '../mail/mailer.js';
 import { passwordResetMail } from '../mail/password-reset-mail.js';
 import type { SessionService } from '../sessions/service.js';
 import type { ClosedSession, Store, UserRecord } from '../store/ports.js';
-import { checkPassword, usernameKeyOf } from './identity.js';
+import { usernameKeyOf } from './identity.js';
+import { checkNewPassword } from './password-policy.js';
+import { accountThrottleKey } from './service.js';
 
 export const resetCodeLifetimeMs = 15 * 60_000;
 export const resetCodeMaxFailures = 5;
@@ -33,6 +37,10 @@ function newCode(): string {
   return Array.from({ length: codeLength }, () => codeAlphabet[randomInt(codeAlphabet.length)]).join('');
 }
 
+/** The account name as the requester typed it, in its comparison form. */
+const nameOf = (target: ResetTarget): string =>
+  'userId' in target ? `id:${target.userId}` : 'username' in target ? `u:${usernameKeyOf(target.username)}` : `e:${target.email.trim().toLowerCase()}`;
+
 /** The digest is bound to its reset id, so equal codes of two resets never share a digest. */
 const codeDigest = (resetId: string, code: string): string => digestSecret(`${resetId}:${code.trim().toUpperCase()}`);
 
@@ -43,7 +51,14 @@ export class PasswordReset {
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditLog,
     private readonly mail: BackgroundMail,
+    private readonly throttle: LoginThrottle,
   ) {}
+
+  /** The throttle key of a reset: the account's own when it exists, else the name tried (as logins do). */
+  private throttleKey(ctx: RequestContext, target: ResetTarget, user: UserRecord | undefined): string {
+    if (user !== undefined) return accountThrottleKey(ctx.database, user.id);
+    return `${ctx.database}:name:${nameOf(target)}`;
+  }
 
   private async find(ctx: RequestContext, target: ResetTarget): Promise<UserRecord | undefined> {
     if ('userId' in target) return this.store.users.findById(ctx.database, target.userId);
@@ -56,6 +71,9 @@ export class PasswordReset {
    * reset id that leads nowhere), and no mail is sent then.
    */
   async request(ctx: RequestContext, target: ResetTarget): Promise<{ resetId: string; expiresAt: number }> {
+    // The quota is keyed by the name as typed, before any look-up: known and unknown
+    // accounts run out alike, and a refused request costs no query.
+    await this.throttle.takeResetRequest(`${ctx.database}:${nameOf(target)}`, ctx.address);
     const now = ctx.clock.now();
     const answer = { resetId: newId(), expiresAt: now + resetCodeLifetimeMs };
     const user = await this.find(ctx, target);
@@ -87,16 +105,24 @@ export class PasswordReset {
    * successful reset closes every session of the user.
    */
   async complete(ctx: RequestContext, request: ResetCompletion): Promise<void> {
-    checkPassword(request.newPassword, 'new_password');
+    // Only the name the caller sent is compared before the code checks out: comparing the
+    // account's other name here would tell a stranger which email belongs to which user.
+    const named = 'username' in request.target ? { username: request.target.username } : { email: request.target.email };
+    checkNewPassword(request.newPassword, 'new_password', named);
     const user = await this.find(ctx, request.target);
     const now = ctx.clock.now();
-    const live = user && (await this.store.resetCodes.findLive(ctx.database, user.id, now, resetCodeMaxFailures));
-    if (user === undefined || live === undefined) fail('invalid_credentials', { message: 'The reset code is not valid.' });
-    if (!constantTimeEqual(codeDigest(live.id, request.code), live.codeDigest)) {
-      const failures = await this.store.resetCodes.recordFailure(ctx.database, live.id);
-      await this.audit.record(ctx, 'password.reset_failed', { target: user.id, details: { reset_id: live.id, failures } });
-      fail('invalid_credentials', { message: 'The reset code is not valid.' });
-    }
+    const live = await this.throttle.guard(this.throttleKey(ctx, request.target, user), ctx.address, async () => {
+      const found = user && (await this.store.resetCodes.findLive(ctx.database, user.id, now, resetCodeMaxFailures));
+      if (user === undefined || found === undefined) fail('invalid_credentials', { message: 'The reset code is not valid.' });
+      if (!constantTimeEqual(codeDigest(found.id, request.code), found.codeDigest)) {
+        const failures = await this.store.resetCodes.recordFailure(ctx.database, found.id);
+        await this.audit.record(ctx, 'password.reset_failed', { target: user.id, details: { reset_id: found.id, failures } });
+        fail('invalid_credentials', { message: 'The reset code is not valid.' });
+      }
+      return found;
+    });
+    if (user === undefined) fail('invalid_credentials', { message: 'The reset code is not valid.' });
+    checkNewPassword(request.newPassword, 'new_password', user);
     const passwordHash = await this.passwords.hash(request.newPassword);
     let closed: ClosedSession[] = [];
     await this.store.transaction(async (tx) => {

@@ -1,33 +1,17 @@
 // Self-service TOTP: start an enrolment, confirm it with a first code, disable it with a
-// code or the password. A wrong code or password here counts toward the login throttle of
-// the account, so these routes cannot be used to guess either.
+// code or the password. Every check goes through `AccountService.guardSecret`: a wrong code
+// or password counts toward the account's login throttle, so these routes guess nothing.
 import { Type } from '@sinclair/typebox';
-import type { RequestContext } from '../core/context.js';
-import { fail, GatehouseError } from '../core/errors.js';
-import type { LoginThrottle } from '../credentials/throttle.js';
+import { fail } from '../core/errors.js';
 import { defineOperation } from '../operations/operation.js';
 import { selfOf } from './operations.js';
-import { accountThrottleKey, type AccountService } from './service.js';
+import type { AccountService } from './service.js';
 
 const Code = Type.String({ minLength: 1, maxLength: 16, description: 'the 6-digit code the authenticator shows now' });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 
-export function secondFactorOperations(accounts: AccountService, throttle: LoginThrottle) {
+export function secondFactorOperations(accounts: AccountService) {
   const { secondFactor } = accounts;
-
-  /** Runs a check of a secret the caller typed, throttled like a login of that account. */
-  const throttled = async <T>(ctx: RequestContext, userId: string, check: () => Promise<T>): Promise<T> => {
-    const key = accountThrottleKey(ctx.database, userId);
-    await throttle.check(key, ctx.address);
-    try {
-      const result = await check();
-      await throttle.recordSuccess(key);
-      return result;
-    } catch (err) {
-      if (err instanceof GatehouseError && err.code === 'invalid_credentials') await throttle.recordFailure(key, ctx.address);
-      throw err;
-    }
-  };
 
   return {
     enrol: defineOperation({
@@ -45,7 +29,7 @@ export function secondFactorOperations(accounts: AccountService, throttle: Login
       input: Type.Object({ code: Code }, { additionalProperties: false }),
       handler: async (ctx, input) => {
         const { userId } = selfOf(ctx);
-        await throttled(ctx, userId, () => secondFactor.confirm(ctx, userId, input.code));
+        await accounts.guardSecret(ctx, userId, () => secondFactor.confirm(ctx, userId, input.code));
         return { enabled: true };
       },
     }),
@@ -61,10 +45,13 @@ export function secondFactorOperations(accounts: AccountService, throttle: Login
           fail('validation_failed', { message: 'Give exactly one of code or password.', details: { fields: ['code', 'password'] } });
         }
         if (!(await secondFactor.isEnabled(ctx.database, userId))) fail('not_found', { message: 'No second factor is enabled.' });
-        await throttled(ctx, userId, async () => {
-          if (input.password !== undefined) await accounts.checkPassword(ctx, userId, input.password);
-          else if (!(await secondFactor.check(ctx, userId, input.code!))) fail('invalid_credentials', { message: 'The code is not valid.' });
-        });
+        if (input.password !== undefined) await accounts.checkPassword(ctx, userId, input.password);
+        else {
+          const code = input.code!;
+          await accounts.guardSecret(ctx, userId, async () => {
+            if (!(await secondFactor.check(ctx, userId, code))) fail('invalid_credentials', { message: 'The code is not valid.' });
+          });
+        }
         await secondFactor.disable(ctx, userId);
         return { enabled: false };
       },

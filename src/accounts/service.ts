@@ -1,8 +1,9 @@
 // Accounts: registration, password login, profile, self-service update and deletion.
 // Login keeps one failure answer and one timing profile for unknown users and wrong
-// passwords; account status is revealed only to someone who knows the password.
+// passwords; account status is revealed only to someone who knows the password. Every
+// check of a typed secret goes through the throttle's `guard` (login here, the rest by `guardSecret`).
 import type { RequestContext } from '../core/context.js';
-import { fail } from '../core/errors.js';
+import { fail, GatehouseError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { roles, type Permission, type Role } from '../core/permissions.js';
 import type { AuditLog } from '../audit/log.js';
@@ -12,7 +13,8 @@ import type { SessionService, OpenedSession } from '../sessions/service.js';
 import type { ClosedSession, Store, UserChanges, UserRecord } from '../store/ports.js';
 import type { SecondFactor } from './second-factor.js';
 import { banHasEnded, ensureMayOpenSession } from './standing.js';
-import { checkPassword, normalizeEmail, normalizeFullName, normalizeUsername, usernameKeyOf } from './identity.js';
+import { checkNewPassword } from './password-policy.js';
+import { normalizeEmail, normalizeFullName, normalizeUsername, usernameKeyOf } from './identity.js';
 
 export interface RegistrationRequest {
   username: string;
@@ -41,6 +43,8 @@ export interface ProfileChanges {
   fullName?: string | null;
   password?: string;
   currentPassword?: string;
+  /** The name the caller's protocol gives the new password, for validation messages. */
+  passwordField?: string;
 }
 
 /** The login-throttle key of an existing account: shared by every check of its secrets. */
@@ -59,7 +63,7 @@ export class AccountService {
   async register(ctx: RequestContext, request: RegistrationRequest): Promise<UserRecord> {
     const { username, usernameKey } = normalizeUsername(request.username);
     const email = normalizeEmail(request.email);
-    checkPassword(request.password);
+    checkNewPassword(request.password, 'password', { username, email });
     const fullName = normalizeFullName(request.fullName);
     const now = ctx.clock.now();
     const user: UserRecord = {
@@ -104,40 +108,44 @@ export class AccountService {
     // Throttle by account when it exists (so username and email share one counter), else
     // by the name tried: both look the same from outside.
     const throttleKey = user ? accountThrottleKey(ctx.database, user.id) : `${ctx.database}:name:${request.byEmail ? 'e' : 'u'}:${request.login.toLowerCase()}`;
+    // Every secret of the login (password, then TOTP) is one guarded attempt: a wrong one
+    // counts as a failure, a lockout is `rate_limited`, success clears the account's count.
+    let needsRehash = false;
+    let mfa = false;
+    let active: UserRecord;
     try {
-      await this.throttle.check(throttleKey, ctx.address);
+      active = await this.throttle.guard(throttleKey, ctx.address, async () => {
+        const check = user ? await this.passwords.verify(user.passwordHash, request.password) : await this.passwords.verifyUnknownUser(request.password);
+        if (!user || !check.ok) {
+          await this.audit.record(ctx, 'login.failed', { target: user?.id ?? null, actor: null });
+          fail('invalid_credentials');
+        }
+        needsRehash = check.needsRehash;
+        const standing = await this.ensureMayLogIn(ctx, user, ctx.clock.now());
+        // The second step, asked only of someone who knows the password, so it tells
+        // strangers nothing; a wrong code is a failed attempt like a wrong password.
+        mfa = await this.secondFactor.isEnabled(ctx.database, user.id);
+        if (mfa) {
+          if (request.totp === undefined || request.totp === '') fail('mfa_required', { message: 'This account needs a TOTP code (totp).' });
+          if (!(await this.secondFactor.check(ctx, user.id, request.totp))) {
+            await this.audit.record(ctx, 'login.failed', { target: user.id, actor: null, details: { factor: 'totp' } });
+            fail('invalid_credentials');
+          }
+        }
+        return standing;
+      });
     } catch (err) {
-      await this.audit.record(ctx, 'login.throttled', { target: user?.id ?? null });
+      if (err instanceof GatehouseError && err.code === 'rate_limited') await this.audit.record(ctx, 'login.throttled', { target: user?.id ?? null });
       throw err;
-    }
-    const check = user ? await this.passwords.verify(user.passwordHash, request.password) : await this.passwords.verifyUnknownUser(request.password);
-    if (!user || !check.ok) {
-      await this.throttle.recordFailure(throttleKey, ctx.address);
-      await this.audit.record(ctx, 'login.failed', { target: user?.id ?? null, actor: null });
-      fail('invalid_credentials');
-    }
-    const now = ctx.clock.now();
-    const active = await this.ensureMayLogIn(ctx, user, now);
-    // The second step, asked only of someone who knows the password. A wrong code counts
-    // as a failed login, so the throttle bounds guessing of codes as it does of passwords.
-    const mfa = await this.secondFactor.isEnabled(ctx.database, user.id);
-    if (mfa) {
-      if (request.totp === undefined || request.totp === '') fail('mfa_required', { message: 'This account needs a TOTP code (totp).' });
-      if (!(await this.secondFactor.check(ctx, user.id, request.totp))) {
-        await this.throttle.recordFailure(throttleKey, ctx.address);
-        await this.audit.record(ctx, 'login.failed', { target: user.id, actor: null, details: { factor: 'totp' } });
-        fail('invalid_credentials');
-      }
     }
     // Asked only after every secret checked out, so it tells strangers nothing about roles.
     if (request.role !== undefined && roles.indexOf(request.role) > roles.indexOf(active.role)) {
-      await this.throttle.recordSuccess(throttleKey);
       fail('forbidden', { message: 'The requested role is above the account’s role.' });
     }
-    await this.throttle.recordSuccess(throttleKey);
+    const now = ctx.clock.now();
 
     const changes: UserChanges = { lastLogin: now };
-    if (check.needsRehash) changes.passwordHash = await this.passwords.hash(request.password);
+    if (needsRehash) changes.passwordHash = await this.passwords.hash(request.password);
     const updated = (await this.store.users.update(ctx.database, active.id, changes)) ?? fail('not_found');
     // The profile shows the last login: every node must drop its copy, as for any change.
     await this.sessions.afterUserChanged(ctx.database, updated.id);
@@ -175,12 +183,14 @@ export class AccountService {
     if (request.email !== undefined) changes.email = normalizeEmail(request.email);
     if (request.fullName !== undefined) changes.fullName = normalizeFullName(request.fullName);
     if (request.password !== undefined) {
-      checkPassword(request.password);
+      checkNewPassword(request.password, request.passwordField ?? 'password', { username: changes.username ?? user.username, email: changes.email ?? user.email });
       if (request.currentPassword === undefined) {
         fail('validation_failed', { message: 'current_password: is required to change the password', details: { field: 'current_password' } });
       }
-      const check = await this.passwords.verify(user.passwordHash, request.currentPassword);
-      if (!check.ok) fail('invalid_credentials', { message: 'The current password is not correct.' });
+      const currentPassword = request.currentPassword;
+      await this.guardSecret(ctx, userId, async () => {
+        if (!(await this.passwords.verify(user.passwordHash, currentPassword)).ok) fail('invalid_credentials', { message: 'The current password is not correct.' });
+      });
       changes.passwordHash = await this.passwords.hash(request.password);
     }
     if (Object.keys(changes).length === 0) return user;
@@ -223,12 +233,22 @@ export class AccountService {
     await this.deleteUser(ctx, userId);
   }
 
-  /** Re-authenticates a signed-in user by password; a wrong one is `invalid_credentials`. */
+  /** Re-authenticates a signed-in user by password (throttled); a wrong one is `invalid_credentials`. */
   async checkPassword(ctx: RequestContext, userId: string, password: string): Promise<UserRecord> {
     const user = await this.findUser(ctx.database, userId);
-    const check = await this.passwords.verify(user.passwordHash, password);
-    if (!check.ok) fail('invalid_credentials', { message: 'The password is not correct.' });
+    await this.guardSecret(ctx, userId, async () => {
+      if (!(await this.passwords.verify(user.passwordHash, password)).ok) fail('invalid_credentials', { message: 'The password is not correct.' });
+    });
     return user;
+  }
+
+  /**
+   * Runs a check of a secret of an existing account (password, TOTP code) under the
+   * account's login throttle: wrong answers here lock the account out like failed logins,
+   * so no route offers a way around the throttle. A lockout is `rate_limited`.
+   */
+  guardSecret<T>(ctx: RequestContext, userId: string, check: () => Promise<T>): Promise<T> {
+    return this.throttle.guard(accountThrottleKey(ctx.database, userId), ctx.address, check);
   }
 
   async deleteUser(ctx: RequestContext, userId: string): Promise<void> {

@@ -13,6 +13,8 @@ export interface AmqpRequest {
   body?: unknown;
   jwt?: string;
   database?: string;
+  /** The end user's IP address, when relaying a user's request (per-address limits count it). */
+  clientAddress?: string;
   /** Rejects when no reply arrived in time (default 10 s). */
   timeoutMs?: number;
   /** The request queue (default `gatehouse.v2`, the default AMQP_QUEUE). */
@@ -64,6 +66,7 @@ export class GatehouseAmqpClient {
     const headers: Record<string, string> = {};
     if (request.jwt !== undefined) headers.jwt = request.jwt;
     if (request.database !== undefined) headers.database = request.database;
+    if (request.clientAddress !== undefined) headers.client_address = request.clientAddress;
     return new Promise<AmqpReply<T>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);

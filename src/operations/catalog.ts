@@ -39,7 +39,7 @@ export interface CatalogDependencies {
 export function createCatalog(deps: CatalogDependencies) {
   return {
     accounts: accountOperations(deps.accounts),
-    secondFactor: secondFactorOperations(deps.accounts, deps.throttle),
+    secondFactor: secondFactorOperations(deps.accounts),
     sessions: sessionOperations(deps.sessions, deps.accounts, deps.audit, deps.authenticator),
     tokens: tokenOperations(deps.sessions, deps.tokens, deps.accounts, deps.audit),
     administration: administrationOperations(deps.accounts),

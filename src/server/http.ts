@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Core } from '../app.js';
@@ -19,6 +20,7 @@ import { lazyChildLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RouteRegistry } from './route-registry.js';
+import { requestLimits, securityHeaders, urlTooLong } from './request-limits.js';
 
 // Bytes of a body are decoded strictly: invalid UTF-8 would otherwise become U+FFFD and be
 // stored as something the client never sent.
@@ -56,11 +58,13 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     http: {
       headersTimeout: config.http.headersTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
+      maxHeaderSize: requestLimits.maxHeaderSize,
     },
     // The router's own errors (a malformed %-escape, an over-long path parameter) skip every
     // hook and error handler: without this they would answer in Fastify's shape.
     frameworkErrors: (err, request, reply) => answerRouterError(err, request, reply),
   });
+  app.server.maxHeadersCount = requestLimits.maxHeadersCount;
   // Only JSON bodies are accepted: anything else is 415 (Fastify would also take text/plain).
   app.removeContentTypeParser('text/plain');
   // Many HTTP clients send `Content-Type: application/json` on every request, also with no
@@ -91,6 +95,8 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-node-id', config.nodeId);
     reply.header('x-correlation-id', request.id);
+    const longUrl = urlTooLong(request.url);
+    if (longUrl !== undefined) return done(longUrl);
     // A body without a Content-Type is not JSON; Fastify would otherwise ignore it.
     const headers = request.headers;
     const transferEncoding = headers['transfer-encoding'];
@@ -117,8 +123,12 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     done();
   });
 
+  await app.register(helmet, securityHeaders);
   if (config.allowedOrigins.length > 0) {
-    await app.register(cors, { origin: [...config.allowedOrigins], credentials: true, exposedHeaders: ['x-correlation-id', 'x-node-id', 'retry-after'] });
+    // The REST API updates with PATCH and deletes with DELETE: without them in the preflight
+    // answer a browser would never send those requests.
+    const methods = ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'];
+    await app.register(cors, { origin: [...config.allowedOrigins], credentials: true, methods, exposedHeaders: ['x-correlation-id', 'x-node-id', 'retry-after', 'status_code', 'status_message', 'processing_time_ns'] });
   }
 
   // Errors outside any surface (unknown paths, hooks above): a plain catalog body.

@@ -29,3 +29,21 @@ test('the child logger is made only when used, then bound and redacting', () => 
   assert.equal(first.msg, 'boom');
   assert.doesNotMatch(lines[0]!, /secret-token|hunter2/);
 });
+
+test('secret fields are censored at any depth and in every surface spelling; other fields stay', () => {
+  const { lines, logger } = capture();
+  logger.warn(
+    {
+      request: { body: { authentication: { user: 'alice', secret: 'deep-secret-1' }, 'old-password': 'deep-secret-2' } },
+      batch: [{ authToken: 'deep-secret-3' }, { nested: { reset_code: 'DEEPSECRET4', totp: '123456' } }],
+      route: '/rpc',
+    },
+    'nested',
+  );
+  const line = lines[0]!;
+  assert.doesNotMatch(line, /deep-secret|DEEPSECRET4|123456/);
+  const logged = JSON.parse(line);
+  assert.equal(logged.request.body.authentication.user, 'alice');
+  assert.equal(logged.route, '/rpc');
+  assert.equal(logged.batch[0].authToken, '[redacted]');
+});

@@ -25,14 +25,16 @@ export interface TestApp {
 export interface StartOptions extends Omit<CoreOptions, 'clock'> {
   /** Where the server logs; silent by default. */
   logger?: Logger;
+  /** Where the core logs (mail, bus, counters); silent by default. */
+  coreLogger?: Logger;
 }
 
 export async function startApp(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const config = loadConfig({ GATEHOUSE_DATA_DIR: dataDir, PORT: '0', PASSWORD_HASH: testPasswordHash, LOG_LEVEL: 'silent', NODE_ID: 'test-node', ...env });
   const clock = new FakeClock(Date.now());
-  const { logger = createLogger('silent'), ...coreOptions } = options;
-  const core = await createCore(config, { ...coreOptions, clock });
+  const { logger = createLogger('silent'), coreLogger, ...coreOptions } = options;
+  const core = await createCore(config, { ...coreOptions, clock, ...(coreLogger ? { logger: coreLogger } : {}) });
   const server = await buildHttpServer(core, logger);
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.app.server.address() as AddressInfo;

@@ -120,6 +120,19 @@ describe('account messages over AMQP', { skip }, () => {
     }
   });
 
+  test('a client_address header attributes a login to the end user’s address; without one, to the broker user', async () => {
+    const user = await someone();
+    const failedAt = async (headers: Record<string, string>) => {
+      const reply = await client.raw(JSON.stringify({ username: user.username, password: 'not the password' }), { type: 'RequestLoginToken', contentType: 'application/json', headers });
+      assert.equal(reply.headers.status_code, 401);
+      const [event] = await app.core.store.audit.listForTarget('main', user.userId, 1);
+      return event?.address;
+    };
+    assert.equal(await failedAt({ client_address: '203.0.113.9' }), '203.0.113.9');
+    assert.match((await failedAt({ client_address: 'not an address' }))!, /^amqp:/, 'a header that is no IP address is not trusted');
+    assert.match((await failedAt({}))!, /^amqp:/);
+  });
+
   test('/readyz reports the link and /metrics counts what the node received and answered', async () => {
     const ready = await api(app.url, '/readyz');
     assert.equal(ready.status, 200);

@@ -14,7 +14,14 @@ const skip = 'skip' in rabbit ? rabbit.skip : false;
 const url = 'skip' in rabbit ? '' : rabbit.url;
 
 // Answered by every node alike without touching shared state: the same reply for any account.
-const anyNode = { type: 'RequestAccountReset', body: { username: 'nobody-at-all' } };
+// A request any node answers the same (200) after some work: a reset request for an unknown
+// name. Each has its own name and client address, so the reset quotas (per name, per
+// address) never come into play.
+let resets = 0;
+const anyNode = () => {
+  const n = ++resets;
+  return { type: 'RequestAccountReset', body: { username: `nobody-${n}` }, clientAddress: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` };
+};
 
 describe('AMQP nodes and outages', { skip }, () => {
   const queues: string[] = [];
@@ -32,7 +39,7 @@ describe('AMQP nodes and outages', { skip }, () => {
     const [a, b] = await Promise.all([startAmqpNode(url, name, { NODE_ID: 'node-a' }), startAmqpNode(url, name, { NODE_ID: 'node-b' })]);
     const client = await connectClient(url, name);
     try {
-      const replies = await Promise.all(Array.from({ length: 200 }, () => client.request(anyNode)));
+      const replies = await Promise.all(Array.from({ length: 200 }, () => client.request(anyNode())));
       const byNode = new Map<string, number>();
       for (const reply of replies) {
         assert.equal(reply.status, 200);
@@ -51,11 +58,11 @@ describe('AMQP nodes and outages', { skip }, () => {
     const node = await startAmqpNode(url, name, { NODE_ID: `closed-${process.pid}` });
     const client = await connectClient(url, name);
     try {
-      assert.equal((await client.request(anyNode)).status, 200);
+      assert.equal((await client.request(anyNode())).status, 200);
       assert.equal(await closeConnectionsNamed(`gatehouse closed-${process.pid}`), 1);
       await waitFor('the link to drop', () => !node.core.amqp!.connected, 10_000, 5);
       await waitFor('the node to consume again', () => node.core.amqp!.connected, 15_000);
-      const reply = await client.request(anyNode);
+      const reply = await client.request(anyNode());
       assert.equal(reply.status, 200);
       assert.equal(reply.nodeId, `closed-${process.pid}`);
     } finally {
@@ -73,7 +80,7 @@ describe('AMQP nodes and outages', { skip }, () => {
     const node = await startAmqpNode(proxied.toString(), name);
     const client = await connectClient(url, name);
     try {
-      assert.equal((await client.request(anyNode)).status, 200);
+      assert.equal((await client.request(anyNode())).status, 200);
       proxy.cut();
       await waitFor('the link to drop', () => !node.core.amqp!.connected, 10_000, 5);
       const down = await api(node.url, '/readyz');
@@ -81,12 +88,12 @@ describe('AMQP nodes and outages', { skip }, () => {
       assert.equal(down.body.error.code, 'unavailable');
       assert.match(down.body.error.message, /AMQP/);
       // A request sent while the node is cut off waits in the queue and is answered afterwards.
-      const waiting = client.request({ ...anyNode, timeoutMs: 30_000 });
+      const waiting = client.request({ ...anyNode(), timeoutMs: 30_000 });
       await new Promise((resolve) => setTimeout(resolve, 300));
       proxy.restore();
       assert.equal((await waiting).status, 200);
       await waitFor('the node to be ready', async () => (await api(node.url, '/readyz')).status === 200, 15_000, 50);
-      assert.equal((await client.request(anyNode)).status, 200);
+      assert.equal((await client.request(anyNode())).status, 200);
     } finally {
       await client.close();
       await node.close();
@@ -99,7 +106,7 @@ describe('AMQP nodes and outages', { skip }, () => {
     const first: TestApp = await startAmqpNode(url, name, { NODE_ID: 'first', AMQP_PREFETCH: '8' });
     const client = await connectClient(url, name);
     try {
-      const replies = Array.from({ length: 60 }, () => client.request({ ...anyNode, timeoutMs: 30_000 }));
+      const replies = Array.from({ length: 60 }, () => client.request({ ...anyNode(), timeoutMs: 30_000 }));
       await waitFor('the node to hold requests', () => first.core.amqp!.messagesInProgress > 0, 10_000, 1);
       await first.close();
       assert.equal(first.core.amqp!.connected, false);

@@ -64,7 +64,11 @@ describe('password reset over SMTP', () => {
     const code = codeIn((await smtp.next()).text ?? '');
     const attempt = (resetCode: string) => v1(app, 'RequestAccountPasswordUpdate', { reset_code: resetCode, 'new-password': newPassword, 'user-email': `${user.username}@example.com` });
     for (let n = 0; n < 5; n++) assertV1Error(await attempt('WRONGCODE2'), 401, 'invalid_credentials');
+    // Code tries count toward the account's throttle too: the sixth must wait first.
+    assertV1Error(await attempt(code), 429, 'rate_limited');
+    app.clock.advance(2_000);
     assertV1Error(await attempt(code), 401, 'invalid_credentials');
+    app.clock.advance(5_000);
     assertV2Success(await v2(app, 'RequestLoginToken', { username: user.username, password }), 200);
   });
 

@@ -2,6 +2,7 @@
 // message into a message call (type, body, credential, database) and writes an outcome as
 // the reply (headers status_code, status_message, processing_time_ns; body {data}). The
 // operation and the field mapping are those of the v2 HTTP surface: `runMessage` with `v2Framing`.
+import { isIP } from 'node:net';
 import type { ConsumeMessage, MessageProperties } from 'amqplib';
 import type { Core } from '../../app.js';
 import { fail, GatehouseError, toCatalogError } from '../../core/errors.js';
@@ -81,6 +82,16 @@ export async function runAmqpMessage(core: Core, message: ConsumeMessage, log: (
     return { ok: false, error: toCatalogError(err) };
   }
   const appId: unknown = message.properties.appId;
+  // The broker hides the end user's address. A back-end service may pass it on in the
+  // `client_address` header (an IP address), so per-address limits count per end user;
+  // without it they count per broker user, shared by everything that service relays.
+  let clientAddress: string;
+  try {
+    const given = headerText(message.properties, 'client_address');
+    clientAddress = given !== undefined && isIP(given) !== 0 ? given : `amqp:${typeof message.properties.userId === 'string' ? message.properties.userId : 'anonymous'}`;
+  } catch (err) {
+    return { ok: false, error: toCatalogError(err) };
+  }
   return runMessage(core, v2Framing, {
     name: message.properties.type as string,
     body,
@@ -89,8 +100,7 @@ export async function runAmqpMessage(core: Core, message: ConsumeMessage, log: (
       database: await core.directory.resolve(databaseName),
       caller: { kind: 'anonymous' },
       correlationId,
-      // The broker hides the client's address; per-address login limits count per broker user.
-      address: `amqp:${typeof message.properties.userId === 'string' ? message.properties.userId : 'anonymous'}`,
+      address: clientAddress,
       client: typeof appId === 'string' ? appId.slice(0, 256) : 'amqp',
       nodeId: core.config.nodeId,
       clock: core.clock,

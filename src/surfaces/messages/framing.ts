@@ -88,6 +88,7 @@ export async function runMessage(core: Core, framing: Framing, call: MessageCall
       // A credential that was sent must be good, whatever the message: a client whose
       // token has expired hears so rather than being served as a stranger.
       const auth = await core.authenticator.user(call.credential, base.database);
+      if (auth === undefined) await core.throttle.refuseCredential(base.address); // past the address's quota: rate_limited
       caller = auth?.caller ?? fail('unauthenticated', { message: 'The token is not valid.' });
     }
     const body = call.body === undefined ? {} : call.body;

@@ -78,8 +78,15 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
     return requestContext(deps, request, anonymous);
   };
 
-  /** Context of the signed-in caller; a dead cookie is cleared on the way out. */
-  const signedInContext = async (request: FastifyRequest, reply: FastifyReply): Promise<RequestContext> => {
+  // Contexts authenticated by a route's onRequest hook, before its body was read.
+  const authenticated = new WeakMap<FastifyRequest, RequestContext>();
+
+  /** Context of the signed-in caller: the one authenticated before the body was read. */
+  const signedInContext = async (request: FastifyRequest, reply: FastifyReply): Promise<RequestContext> =>
+    authenticated.get(request) ?? authenticate(request, reply);
+
+  /** Authenticates the caller; a dead cookie is cleared on the way out. */
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<RequestContext> => {
     const credential = credentialOf(request);
     if (credential === undefined) fail('unauthenticated');
     checkOrigin(request, credential);
@@ -87,6 +94,7 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
     const auth = await core.authenticator.user(credential.token, ctx.database);
     if (auth === undefined) {
       if (credential.source === 'cookie') clearCookie(request, reply);
+      await core.throttle.refuseCredential(ctx.address); // past the address's quota: rate_limited
       fail('unauthenticated', { message: 'The session is not valid.' });
     }
     return { ...ctx, caller: auth.caller };
@@ -329,11 +337,23 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
     },
   ];
 
+  // Signed-in routes check the credential before the body is read, so a stranger's request
+  // is `unauthenticated` whatever its body. Validate and logout take the credential itself
+  // as their input: for them only its presence is checked early.
+  const credentialOnly = new Set([sessions.validate.name, sessions.logout.name]);
+  const authenticateEarly = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    authenticated.set(request, await authenticate(request, reply));
+  };
+  const requireCredential = async (request: FastifyRequest): Promise<void> => {
+    if (credentialOf(request) === undefined) fail('unauthenticated');
+  };
+
   return async (app) => {
     for (const route of routes) {
       const { handler } = route;
       addRoute(app, deps.registry, app.prefix, {
         ...route,
+        ...(route.security ? { authenticate: credentialOnly.has(route.operation ?? "") ? requireCredential : authenticateEarly } : {}),
         // A route without a body also answers 400 and 415 for one sent anyway.
         errorStatuses: route.body ? route.errorStatuses : [...new Set([400, ...(route.errorStatuses ?? []), 415])].sort((a, b) => a - b),
         handler: route.body

@@ -46,7 +46,10 @@ async function contextFor(core: Core, rpc: RpcMethod, request: Request, transpor
   if (credential === undefined) fail('unauthenticated', { message: rpc.credential === 'authOrSession' ? 'Send authToken or sessionToken.' : 'Send authToken.' });
   const home = await core.authenticator.databaseOf(credential);
   const auth = home === undefined ? undefined : await core.authenticator.user(credential, home);
-  if (auth === undefined) fail('unauthenticated', { message: 'The token is not valid.' });
+  if (auth === undefined) {
+    await core.throttle.refuseCredential(base.address); // past the address's quota: rate_limited
+    fail('unauthenticated', { message: 'The token is not valid.' });
+  }
   const database = (await core.tenancy.selected(auth.caller.sessionId)) ?? home!;
   return { ...base, database, caller: auth.caller };
 }

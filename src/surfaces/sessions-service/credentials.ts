@@ -1,7 +1,9 @@
 // Who may call the sessions service: the bearer credential is tried against each checker in
 // turn and the first that recognises it names the caller. Accepting another kind of
 // credential (administrator access tokens) is one more entry in `credentialCheckers`.
-// Every refusal is audited without the credential itself.
+// Refusals are audited without the credential itself, sampled per address (a flood of bad
+// keys writes a few rows with a count), and an unknown credential counts toward the
+// address's quota of refused credentials (then `rate_limited`).
 import type { FastifyRequest } from 'fastify';
 import type { Core } from '../../app.js';
 import type { Access } from '../../operations/operation.js';
@@ -9,6 +11,10 @@ import { authorize } from '../../operations/operation.js';
 import type { Caller, RequestContext } from '../../core/context.js';
 import { fail, GatehouseError } from '../../core/errors.js';
 import { bearerToken, requestContext, type HttpDeps } from '../../server/context.js';
+import { AuditSampler } from '../../audit/sampler.js';
+
+/** Refusal rows per address and minute; beyond, refusals are only counted. */
+const refusalRowsPerMinute = 10;
 
 /** Recognises a credential valid in `database`, or returns undefined. */
 export type CredentialChecker = (credential: string, database: string) => Promise<Caller | undefined>;
@@ -21,6 +27,14 @@ export function credentialCheckers(core: Core): CredentialChecker[] {
     async (token, database) => (await core.authenticator.user(token, database))?.caller,
   ];
 }
+
+// One sampler per core, shared by both prefixes the surface answers under.
+const samplers = new WeakMap<Core, AuditSampler>();
+const refusalSamplerOf = (core: Core): AuditSampler => {
+  let sampler = samplers.get(core);
+  if (sampler === undefined) samplers.set(core, (sampler = new AuditSampler(refusalRowsPerMinute)));
+  return sampler;
+};
 
 type Rejection = 'missing' | 'unknown' | 'forbidden' | 'mfa_required';
 
@@ -43,7 +57,15 @@ export async function authorizedContext(
     throw err;
   }
   const rejected = async (reason: Rejection, caller: Caller = ctx.caller): Promise<never> => {
-    await deps.core.audit.record({ ...ctx, caller }, 'service_key.rejected', { details: { operation: operation.name, reason } });
+    // Missing and unknown credentials are what a flood is made of: sampled per database and
+    // address. A refused known caller (forbidden, no second factor) is always recorded.
+    const anonymousRefusal = reason === 'missing' || reason === 'unknown';
+    const sample = anonymousRefusal ? refusalSamplerOf(deps.core).admit(`${ctx.database}\n${ctx.address}`, ctx.clock.now()) : { record: true, suppressed: 0 };
+    if (sample.record) {
+      const details = { operation: operation.name, reason, ...(sample.suppressed > 0 ? { unrecorded_before: sample.suppressed } : {}) };
+      await deps.core.audit.record({ ...ctx, caller }, 'service_key.rejected', { details });
+    }
+    if (anonymousRefusal) await deps.core.throttle.refuseCredential(ctx.address);
     fail(reason === 'missing' || reason === 'unknown' ? 'unauthenticated' : reason);
   };
 

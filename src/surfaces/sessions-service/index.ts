@@ -2,8 +2,9 @@
 // answered with SessionV1 / DataPage / null, or the standard error description. Registered
 // under /sessions and /v1/sessions; both are the same plugin. No business rules live here.
 import type { TSchema } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../core/context.js';
+import { fail } from '../../core/errors.js';
 import { invoke, type Operation } from '../../operations/operation.js';
 import { addRoute } from '../http-route.js';
 import type { HttpSurface, SurfaceDeps } from '../surface.js';
@@ -106,6 +107,7 @@ function sessionsServicePlugin(deps: SurfaceDeps): FastifyPluginAsync {
     }),
   ];
 
+  const authorized = new WeakMap<FastifyRequest, RequestContext>();
   return async (app) => {
     for (const r of routes) {
       addRoute(app, deps.registry, app.prefix, {
@@ -123,8 +125,13 @@ function sessionsServicePlugin(deps: SurfaceDeps): FastifyPluginAsync {
           { name: 'X-Database', description: 'Tenant database (default main); a service key acts only in its own' },
           { name: 'X-Correlation-Id', description: 'Echoed in the response header and in error descriptions (or use ?correlation_id=)' },
         ],
+        // The credential is checked before the body is read: a stranger's call is refused
+        // `unauthenticated` however large or malformed its body.
+        authenticate: async (request) => {
+          authorized.set(request, await authorizedContext(deps, checkers, request, r.operation));
+        },
         handler: async (request, reply) => {
-          const ctx = await authorizedContext(deps, checkers, request, r.operation);
+          const ctx = authorized.get(request) ?? fail('unauthenticated');
           const body = await r.respond(ctx, operationInput[r.wireName](bodyObject(request.body)));
           // A null result is `204 No Content`, as the Pip.Services HTTP server answers it: its
           // clients read a 204 as null, while a `null` body reaches their callers as "null".
