@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Core } from '../app.js';
@@ -93,6 +92,7 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
   // Hooks run on every request, validation included: callback style, so none of them
   // allocates a promise.
   app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders);
     reply.header('x-node-id', config.nodeId);
     reply.header('x-correlation-id', request.id);
     const longUrl = urlTooLong(request.url);
@@ -123,7 +123,6 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     done();
   });
 
-  await app.register(helmet, securityHeaders);
   if (config.allowedOrigins.length > 0) {
     // The REST API updates with PATCH and deletes with DELETE: without them in the preflight
     // answer a browser would never send those requests.

@@ -178,6 +178,9 @@ describe('RPC over WebSocket', () => {
       assertRpcError(await socket.raw(JSON.stringify({ method: 'x', pad: 'y'.repeat(20 * 1024) })), 'payload_too_large');
       assertRpcError(await socket.raw(`{"method":"x","deep":${'['.repeat(200)}${']'.repeat(200)}}`), 'validation_failed');
       assertRpcError(await socket.raw(Buffer.from([0x7b, 0xff, 0x7d])), 'validation_failed');
+      const poisoned = await socket.call({ method: 'list_databases', authToken, id: 'p1', ...JSON.parse('{"__proto__":{"admin":true}}') });
+      assertRpcError(poisoned, 'validation_failed');
+      assert.equal(poisoned.id, 'p1', 'a refused frame that is still JSON keeps its id, for pipelining clients');
       assert.deepEqual((await socket.call({ method: 'list_databases', authToken })).databases, ['main'], 'still serving');
       assert.equal(socket.anonymous.length, 0);
     } finally {

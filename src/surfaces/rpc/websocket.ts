@@ -5,7 +5,7 @@
 // make the server hold unbounded work or buffers.
 import type { WebSocket, RawData } from 'ws';
 import { GatehouseError } from '../../core/errors.js';
-import { parseJsonInput } from '../../core/json-input.js';
+import { exceedsDepth, parseJsonInput } from '../../core/json-input.js';
 import { rpcError } from './envelope.js';
 import type { RpcReply, RpcTransport } from './dispatch.js';
 
@@ -17,6 +17,21 @@ export interface ConnectionLimits {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The `id` of a frame the input check refused (a prototype key, a lone surrogate, a number
+ * out of range), so a pipelining client can still match the error to its request. Only
+ * for frames that are well within the depth limit: the plain parse never recurses deep.
+ */
+function idOfRefused(text: string, maxDepth: number): unknown {
+  if (exceedsDepth(text, maxDepth)) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { id?: unknown }).id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Replies written but not yet flushed to the socket before the connection stops reading. */
 const maxUnflushedReplies = 256;
@@ -47,18 +62,23 @@ export function serveConnection(socket: WebSocket, limits: ConnectionLimits, tra
     settle();
   };
 
-  const refuse = (error: GatehouseError) => send(rpcError(error));
+  const refuse = (error: GatehouseError, id?: unknown) => send(rpcError(error, id));
 
   socket.on('message', (data: RawData, isBinary: boolean) => {
     if (isBinary) return refuse(new GatehouseError('unsupported_media_type', { message: 'Send each request as a text frame of JSON.' }));
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     if (bytes > limits.frameLimitBytes) return refuse(new GatehouseError('payload_too_large', { message: `A frame may hold at most ${limits.frameLimitBytes} bytes.` }));
     let request: unknown;
+    let text: string;
     try {
-      const text = utf8.decode(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
+      text = utf8.decode(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
+    } catch {
+      return refuse(new GatehouseError('validation_failed', { message: 'The frame is not valid UTF-8.' }));
+    }
+    try {
       request = parseJsonInput(text, { maxDepth: limits.maxDepth }, 'frame');
     } catch (err) {
-      return refuse(err instanceof GatehouseError ? err : new GatehouseError('validation_failed', { message: 'The frame is not valid UTF-8.' }));
+      return refuse(err instanceof GatehouseError ? err : new GatehouseError('validation_failed'), idOfRefused(text, limits.maxDepth));
     }
     inFlight++;
     settle();
