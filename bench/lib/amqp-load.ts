@@ -4,6 +4,7 @@
 import amqp from 'amqplib';
 import type { LoadRun } from './load.js';
 import { cpuSeconds } from './proc.js';
+import { LatencyLog } from './stats.js';
 
 export interface AmqpLoadSpec {
   url: string;
@@ -21,7 +22,7 @@ export async function runAmqpLoad(spec: AmqpLoadSpec): Promise<LoadRun> {
   const connection = await amqp.connect(spec.url, { clientProperties: { connection_name: 'bench amqp-load' } });
   connection.on('error', () => undefined);
   const channel = await connection.createChannel();
-  let latencies = new Float64Array(1 << 16);
+  const latencies = new LatencyLog();
   let ok = 0;
   let rejected = 0;
   const statusCodes: Record<string, number> = {};
@@ -55,12 +56,8 @@ export async function runAmqpLoad(spec: AmqpLoadSpec): Promise<LoadRun> {
       const status = String(reply.properties.headers?.status_code);
       statusCodes[status] = (statusCodes[status] ?? 0) + 1;
       if (status === '200') {
-        if (ok === latencies.length) {
-          const bigger = new Float64Array(latencies.length * 2);
-          bigger.set(latencies);
-          latencies = bigger;
-        }
-        latencies[ok++] = now - at;
+        latencies.add(now - at);
+        ok++;
       } else rejected++;
       if (now < deadline) send();
       else if (open === 0) finish();
@@ -86,7 +83,7 @@ export async function runAmqpLoad(spec: AmqpLoadSpec): Promise<LoadRun> {
     errors,
     seconds,
     rps: ok / seconds,
-    latencies: latencies.subarray(0, ok),
+    latencies: latencies.recorded,
     statusCodes,
     serverCpuS: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
   };

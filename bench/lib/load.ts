@@ -3,7 +3,7 @@
 // answers count as served, anything else is reported so a broken setup cannot pass.
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import { cpuSeconds } from './proc.js';
-import { median, percentile, pooled } from './stats.js';
+import { LatencyLog, median, percentile, pooled } from './stats.js';
 
 export interface LoadSpec {
   url: string;
@@ -29,7 +29,7 @@ export interface LoadRun {
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadRun> {
-  let latencies = new Float64Array(1 << 16);
+  const latencies = new LatencyLog();
   let ok = 0;
   const instance = autocannon({
     url: spec.url,
@@ -43,12 +43,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadRun> {
   const cpuBefore = spec.serverPid === undefined ? null : cpuSeconds(spec.serverPid);
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status < 200 || status >= 300) return;
-    if (ok === latencies.length) {
-      const bigger = new Float64Array(latencies.length * 2);
-      bigger.set(latencies);
-      latencies = bigger;
-    }
-    latencies[ok++] = ms;
+    latencies.add(ms);
+    ok++;
   });
   const result = await instance;
   const seconds = (performance.now() - started) / 1000;
@@ -60,7 +56,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadRun> {
     errors: result.errors + result.timeouts,
     seconds,
     rps: ok / seconds,
-    latencies: latencies.subarray(0, ok),
+    latencies: latencies.recorded,
     statusCodes,
     serverCpuS: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
   };

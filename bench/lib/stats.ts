@@ -32,3 +32,23 @@ export const round = (value: number, digits = 2): number => {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 };
+
+/** Latencies of answered requests (ms), appended as they come; grows by doubling. */
+export class LatencyLog {
+  private values = new Float64Array(1 << 16);
+  count = 0;
+
+  add(ms: number): void {
+    if (this.count === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.count++] = ms;
+  }
+
+  /** The recorded latencies, unsorted (a view, not a copy). */
+  get recorded(): Float64Array {
+    return this.values.subarray(0, this.count);
+  }
+}

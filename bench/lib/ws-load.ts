@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import type { LoadRun } from './load.js';
 import { cpuSeconds } from './proc.js';
+import { LatencyLog } from './stats.js';
 import { benchToken } from './tokens.js';
 
 export interface WsLoadSpec {
@@ -18,7 +19,7 @@ export interface WsLoadSpec {
 }
 
 export async function runWsLoad(spec: WsLoadSpec): Promise<LoadRun> {
-  let latencies = new Float64Array(1 << 16);
+  const latencies = new LatencyLog();
   let ok = 0;
   let rejected = 0;
   let errors = 0;
@@ -55,12 +56,8 @@ export async function runWsLoad(spec: WsLoadSpec): Promise<LoadRun> {
             const at = sentAt.get(reply.id);
             sentAt.delete(reply.id);
             if (reply.status === 'ok' && reply.sessionStatus === 'True' && at !== undefined) {
-              if (ok === latencies.length) {
-                const bigger = new Float64Array(latencies.length * 2);
-                bigger.set(latencies);
-                latencies = bigger;
-              }
-              latencies[ok++] = now - at;
+              latencies.add(now - at);
+              ok++;
             } else rejected++;
             if (now < deadline) send();
             else if (open === 0) resolve();
@@ -82,7 +79,7 @@ export async function runWsLoad(spec: WsLoadSpec): Promise<LoadRun> {
     errors,
     seconds,
     rps: ok / seconds,
-    latencies: latencies.subarray(0, ok),
+    latencies: latencies.recorded,
     statusCodes: { ok, rejected },
     serverCpuS: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
   };
