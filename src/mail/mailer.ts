@@ -93,8 +93,8 @@ export class BackgroundMail {
       timer.unref();
     });
     // Composing a message is synchronous work: it starts on the next turn of the event loop,
-    // after the reply that caused it is on its way, so a reply that sends mail (a reset for
-    // a known account) takes no longer than one that does not (an unknown account).
+    // never inside the operation that asked for it (a reset request also pads its answer
+    // to a floor, so a known account's mail is not seen in its timing).
     const nextTurn = new Promise<void>((resolve) => setImmediate(resolve));
     const sending: Promise<void> = Promise.race([nextTurn.then(() => this.mailer.send(message)), deadline])
       .catch((err: unknown) => this.logger.warn({ err: { message: (err as Error).message }, purpose }, 'mail could not be sent'))
