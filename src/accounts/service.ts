@@ -146,19 +146,18 @@ export class AccountService {
 
     const changes: UserChanges = { lastLogin: now };
     if (needsRehash) changes.passwordHash = await this.passwords.hash(request.password);
-    const updated = (await this.store.users.update(ctx.database, active.id, changes)) ?? fail('not_found');
+    // The last-login time, the session and the audit line are one transaction: a login is
+    // recorded whole or not at all.
+    let updated: UserRecord = active;
+    const opened = await this.sessions.open(
+      { database: ctx.database, userId: active.id, userName: active.username, address: ctx.address, client: ctx.client, nodeId: request.nodeId ?? null, mfa },
+      async (tx, session) => {
+        updated = (await tx.users.update(ctx.database, active.id, changes)) ?? fail('not_found');
+        await this.audit.record(ctx, 'login.succeeded', { actor: active.id, target: active.id, details: { session_id: session.id, mfa } }, tx.audit);
+      },
+    );
     // The profile shows the last login: every node must drop its copy, as for any change.
-    await this.sessions.afterUserChanged(ctx.database, updated.id);
-    const opened = await this.sessions.open({
-      database: ctx.database,
-      userId: updated.id,
-      userName: updated.username,
-      address: ctx.address,
-      client: ctx.client,
-      nodeId: request.nodeId ?? null,
-      mfa,
-    });
-    await this.audit.record(ctx, 'login.succeeded', { actor: updated.id, target: updated.id, details: { session_id: opened.session.id, mfa } });
+    await this.sessions.afterUserChanged(ctx.database, active.id);
     return { user: updated, opened };
   }
 
