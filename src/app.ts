@@ -29,6 +29,7 @@ import { DatabaseDirectory } from './tenancy/databases.js';
 import { TenancyService } from './tenancy/service.js';
 import type { KyselyStore } from './store/kysely/store.js';
 import { createLogger, type Logger } from './server/logger.js';
+import { WorkInProgress } from './core/work-in-progress.js';
 import { AmqpConsumer } from './surfaces/amqp/consumer.js';
 
 /** How often a node re-reads the signing keys, so a rotation made elsewhere reaches it. */
@@ -60,6 +61,8 @@ export interface Core {
   tenancy: TenancyService;
   /** The AMQP surface's consumer, when AMQP_URL is set (started with the background work). */
   amqp: AmqpConsumer | undefined;
+  /** Callers' requests being handled (HTTP and WebSocket); `close` waits for them. */
+  work: WorkInProgress;
   /** Starts the background work: activity flushing, the sweeper, the retention purge and the AMQP consumer. */
   startBackground(): void;
   /** Stops the AMQP consumer (answering what it holds) and background work, writes pending activity and closes connections. */
@@ -161,6 +164,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
     directory,
     tenancy,
     amqp: undefined,
+    work: new WorkInProgress(),
     startBackground() {
       const every = (ms: number, work: () => Promise<unknown>, what: string) => {
         let running = false;
@@ -180,8 +184,10 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
       core.amqp?.start();
     },
     async close() {
-      // First, while the store is still open: the requests it holds are answered, not lost.
+      // First, while the store is still open: the requests it holds are answered, not lost,
+      // and handlers whose clients hung up finish their writes.
       await core.amqp?.close();
+      if (!(await core.work.drained(config.shutdownGraceMs))) logger.warn({ running: core.work.size, grace_ms: config.shutdownGraceMs }, 'requests still running when the store closed');
       for (const timer of timers) clearInterval(timer);
       await sessions.activity.flush().catch(() => undefined);
       // Mails under way finish or time out (each is bounded) before their transport closes.

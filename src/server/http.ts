@@ -83,6 +83,16 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     }
   });
 
+  // Every route's handler is counted until it settles, also when its client hung up: the
+  // core waits for them before it closes the store (see WorkInProgress).
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
+    route.handler = function countedHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      const result = handler.call(this, request, reply);
+      return result instanceof Promise ? core.work.track(result) : result;
+    };
+  });
+
   const registry = new RouteRegistry();
   const { directory } = core;
   const metrics = new Metrics(core);

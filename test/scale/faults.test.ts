@@ -3,6 +3,7 @@
 // is never stopped) or its connections terminated, a node SIGKILLed mid-traffic, and a
 // SIGTERM while requests are in flight.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -163,5 +164,24 @@ describe('faults', { skip }, () => {
     assert.ok(stoppedIn < 5000, `exited ${stoppedIn.toFixed(0)} ms after the signal, not at the end of the grace period`);
     const rows = await sql("select count(*)::int as n from users where username like 'drained%'");
     assert.equal(rows[0].n, names.length);
+  });
+
+  test('SIGTERM waits for requests whose clients hung up: their writes are made, not failed on a closed store', async () => {
+    // The clients leave once the server has read their registrations, so closing the HTTP
+    // server finds no connection to wait for while the handlers are still hashing.
+    const g = await node({ NODE_ID: 'g', PASSWORD_HASH: 'argon2id:m=65536,t=4,p=1', PASSWORD_HASH_CONCURRENCY: '1' });
+    const names = Array.from({ length: 4 }, (_, i) => `abandoned${i}`);
+    const sent = names.map((username) => {
+      const request = http.request(`${g.url}/api/user/register`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      request.on('error', () => undefined); // the hang-up below is the point
+      request.end(JSON.stringify({ username, email: `${username}@example.com`, password }));
+      return request;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    for (const request of sent) request.destroy();
+    g.child.kill('SIGTERM');
+    assert.equal(await g.exited, 0);
+    const rows = await sql("select count(*)::int as n from users where username like 'abandoned%'");
+    assert.equal(rows[0].n, names.length, 'every registration the server had read was completed');
   });
 });

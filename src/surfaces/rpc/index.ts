@@ -76,7 +76,7 @@ function rpcPlugin(deps: SurfaceDeps): FastifyPluginAsync {
           socket,
           { maxInFlight: config.rpc.maxInFlight, frameLimitBytes: config.bodyLimitBytes, maxDepth: config.bodyMaxDepth },
           () => ({ correlationId: `${request.id}:${++frames}`, address, client }),
-          (frame: unknown, transport: RpcTransport) => dispatchRpc(core, methods, frame, transport, (err) => deps.log(err, request)),
+          (frame: unknown, transport: RpcTransport) => core.work.track(dispatchRpc(core, methods, frame, transport, (err) => deps.log(err, request))),
         );
       },
     });

@@ -1,0 +1,76 @@
+// Where a login's CPU goes, per thread: starts `gatehouse serve` on a fresh data directory,
+// registers one account, drives password logins at it (8 connections) and reads every
+// thread's CPU time from /proc/<pid>/task/*/stat around the measured window. The event
+// loop (the main thread), libuv's pool (the argon2id hashes) and V8's helpers show apart,
+// and so does the load generator's own CPU, which shares the machine's cores with them.
+// A profile cannot show this: its "busy" time is wall time, inflated whenever the main
+// thread waits for a core. Linux only.
+// Usage: tsx bench/tools/login-cpu.ts [--seconds 8] [--connections 8]
+// (PASSWORD_HASH and the other settings come from the environment, as for the server.)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { freePort } from '../lib/children.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '8' } } });
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-login-cpu-'));
+const port = await freePort();
+const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', SESSION_LIMIT_PER_USER: '0' },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const url = `http://127.0.0.1:${port}`;
+
+try {
+  for (let tries = 0; ; tries++) {
+    try {
+      await fetch(`${url}/healthz`);
+      break;
+    } catch (err) {
+      if (tries > 150) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  const credentials = { username: 'login-cpu', password: 'correct horse battery staple' };
+  const registered = await fetch(`${url}/api/user/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...credentials, email: 'login-cpu@example.com' }) });
+  if (registered.status !== 201) throw new Error(`registration answered ${registered.status}`);
+
+  /** CPU milliseconds of every thread of the server, by "tid name". */
+  const threadCpu = (): Map<string, number> => {
+    const times = new Map<string, number>();
+    for (const tid of readdirSync(`/proc/${server.pid}/task`)) {
+      const stat = readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      times.set(`${tid} ${name}`, (Number(fields[11]) + Number(fields[12])) * 10); // utime + stime, in 10 ms ticks
+    }
+    return times;
+  };
+  const load = { url: `${url}/api/user/session/create`, method: 'POST' as const, connections, headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) };
+  await autocannon({ ...load, duration: 3 }); // warm-up: JIT, statement cache, hashing threads
+
+  const before = threadCpu();
+  const ownBefore = process.cpuUsage();
+  const result = await autocannon({ ...load, duration: seconds });
+  const own = process.cpuUsage(ownBefore);
+  const after = threadCpu();
+
+  const logins = result['2xx'];
+  console.log(`${logins} successful logins in ${seconds} s (${(logins / seconds).toFixed(1)}/s), ${result.non2xx} not 2xx, PASSWORD_HASH=${process.env.PASSWORD_HASH ?? 'default'}`);
+  console.log('CPU ms per login, by thread (the first is the event loop):');
+  for (const [thread, ms] of after) {
+    const spent = ms - (before.get(thread) ?? 0);
+    if (spent > 0) console.log(`  ${thread.padEnd(24)} ${(spent / logins).toFixed(3)}`);
+  }
+  console.log(`  ${'load generator'.padEnd(24)} ${((own.user + own.system) / 1000 / logins).toFixed(3)}`);
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  rmSync(dataDir, { recursive: true, force: true });
+}
