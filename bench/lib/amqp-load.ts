@@ -2,8 +2,7 @@
 // request queue (a new one is published as each reply arrives, over direct reply-to), for a
 // fixed time. Reports the same LoadRun as an HTTP load, so rounds and ratios are computed alike.
 import amqp from 'amqplib';
-import type { LoadRun } from './load.js';
-import { cpuSeconds } from './proc.js';
+import { RunMeter, type LoadRun } from './load.js';
 import { LatencyLog } from './stats.js';
 
 export interface AmqpLoadSpec {
@@ -64,27 +63,16 @@ export async function runAmqpLoad(spec: AmqpLoadSpec): Promise<LoadRun> {
     },
     { noAck: true },
   );
-  const cpuBefore = spec.serverPid === undefined ? null : cpuSeconds(spec.serverPid);
-  const started = performance.now();
-  deadline = started + spec.durationS * 1000;
+  const meter = new RunMeter(spec.serverPid);
+  deadline = meter.startedAt + spec.durationS * 1000;
   await new Promise<void>((resolve) => {
     finish = resolve;
     for (let i = 0; i < spec.inFlight; i++) send();
     // Requests never answered (a stuck server) end the run too, counted as errors.
     setTimeout(resolve, spec.durationS * 1000 + 10_000).unref();
   });
-  const seconds = (performance.now() - started) / 1000;
-  const cpuAfter = spec.serverPid === undefined ? null : cpuSeconds(spec.serverPid);
-  const errors = open;
+  // Requests still open at the end were never answered: errors.
+  const run = meter.finish({ ok, rejected, errors: open, statusCodes }, latencies);
   await connection.close().catch(() => undefined);
-  return {
-    ok,
-    rejected,
-    errors,
-    seconds,
-    rps: ok / seconds,
-    latencies: latencies.recorded,
-    statusCodes,
-    serverCpuS: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
-  };
+  return run;
 }

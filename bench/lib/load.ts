@@ -28,6 +28,28 @@ export interface LoadRun {
   serverCpuS: number | null;
 }
 
+/**
+ * Wall time and the server's CPU time of one run, from when it was made: the three load
+ * generators (HTTP, WebSocket, AMQP) measure and report a run the same way.
+ */
+export class RunMeter {
+  /** When the run began, in `performance.now()` time. */
+  readonly startedAt = performance.now();
+  private readonly cpuBefore: number | null;
+
+  constructor(private readonly serverPid: number | undefined) {
+    this.cpuBefore = serverPid === undefined ? null : cpuSeconds(serverPid);
+  }
+
+  /** The run as the figures read it, measured now. */
+  finish(counts: Pick<LoadRun, 'ok' | 'rejected' | 'errors' | 'statusCodes'>, latencies: LatencyLog): LoadRun {
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const cpuAfter = this.serverPid === undefined ? null : cpuSeconds(this.serverPid);
+    const serverCpuS = this.cpuBefore === null || cpuAfter === null ? null : cpuAfter - this.cpuBefore;
+    return { ...counts, seconds, rps: counts.ok / seconds, latencies: latencies.recorded, serverCpuS };
+  }
+}
+
 export async function runLoad(spec: LoadSpec): Promise<LoadRun> {
   const latencies = new LatencyLog();
   let ok = 0;
@@ -39,27 +61,15 @@ export async function runLoad(spec: LoadSpec): Promise<LoadRun> {
     requests: spec.requests,
     ...(spec.overallRate !== undefined ? { overallRate: spec.overallRate } : {}),
   });
-  const started = performance.now();
-  const cpuBefore = spec.serverPid === undefined ? null : cpuSeconds(spec.serverPid);
+  const meter = new RunMeter(spec.serverPid);
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status < 200 || status >= 300) return;
     latencies.add(ms);
     ok++;
   });
   const result = await instance;
-  const seconds = (performance.now() - started) / 1000;
-  const cpuAfter = spec.serverPid === undefined ? null : cpuSeconds(spec.serverPid);
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]));
-  return {
-    ok,
-    rejected: result.non2xx,
-    errors: result.errors + result.timeouts,
-    seconds,
-    rps: ok / seconds,
-    latencies: latencies.recorded,
-    statusCodes,
-    serverCpuS: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
-  };
+  return meter.finish({ ok, rejected: result.non2xx, errors: result.errors + result.timeouts, statusCodes }, latencies);
 }
 
 /** What a figure reports about a set of rounds of the same load. */

@@ -3,8 +3,7 @@
 // fixed time. Reports the same LoadRun as an HTTP load, so rounds, ratios and CPU per
 // request are computed alike.
 import WebSocket from 'ws';
-import type { LoadRun } from './load.js';
-import { cpuSeconds } from './proc.js';
+import { RunMeter, type LoadRun } from './load.js';
 import { LatencyLog } from './stats.js';
 import { benchToken } from './tokens.js';
 
@@ -32,9 +31,8 @@ export async function runWsLoad(spec: WsLoadSpec): Promise<LoadRun> {
       });
     }),
   );
-  const cpuBefore = spec.serverPid === undefined ? null : cpuSeconds(spec.serverPid);
-  const started = performance.now();
-  const deadline = started + spec.durationS * 1000;
+  const meter = new RunMeter(spec.serverPid);
+  const deadline = meter.startedAt + spec.durationS * 1000;
   let next = 0;
   const frames = Array.from({ length: Math.max(1, spec.sessions) }, (_, i) => `{"method":"validate_session","sessionToken":"${benchToken(i)}","id":`);
   await Promise.all(
@@ -70,17 +68,7 @@ export async function runWsLoad(spec: WsLoadSpec): Promise<LoadRun> {
         }),
     ),
   );
-  const seconds = (performance.now() - started) / 1000;
-  const cpuAfter = spec.serverPid === undefined ? null : cpuSeconds(spec.serverPid);
+  const run = meter.finish({ ok, rejected, errors, statusCodes: { ok, rejected } }, latencies);
   await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => (socket.once('close', () => resolve()), socket.close()))));
-  return {
-    ok,
-    rejected,
-    errors,
-    seconds,
-    rps: ok / seconds,
-    latencies: latencies.recorded,
-    statusCodes: { ok, rejected },
-    serverCpuS: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
-  };
+  return run;
 }
