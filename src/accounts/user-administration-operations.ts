@@ -3,7 +3,7 @@
 // export, and lifting a login lockout. The same services as self-service and moderation;
 // creating an account is `accounts.create` (administration-operations.ts).
 import { Type } from '@sinclair/typebox';
-import { fail } from '../core/errors.js';
+import { fail, GatehouseError } from '../core/errors.js';
 import type { LoginThrottle } from '../credentials/throttle.js';
 import { defineOperation } from '../operations/operation.js';
 import type { Store } from '../store/ports.js';
@@ -54,7 +54,11 @@ export function userAdministrationOperations(accounts: AccountService, moderatio
       access: 'authenticated',
       input: byUsername,
       handler: async (ctx, input) => {
-        const user = await accounts.findByUsername(ctx.database, input.username).catch(() => undefined);
+        // Only a missing account is hidden below; a store failure stays a failure.
+        const user = await accounts.findByUsername(ctx.database, input.username).catch((err: unknown) => {
+          if (err instanceof GatehouseError && err.code === 'not_found') return undefined;
+          throw err;
+        });
         const caller = ctx.caller.kind === 'user' ? ctx.caller : fail('unauthenticated');
         // Someone else's status is as unknown as a missing account to a caller without the right.
         if (!caller.permissions.has('accounts.read') && user?.id !== caller.userId) fail('forbidden');

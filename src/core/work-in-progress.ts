@@ -5,7 +5,7 @@
 
 export class WorkInProgress {
   private running = 0;
-  private idle: Array<() => void> = [];
+  private readonly idle: Array<() => void> = [];
 
   get size(): number {
     return this.running;
@@ -14,12 +14,14 @@ export class WorkInProgress {
   /** Counts `work` until it settles; returns it unchanged (its rejection stays the caller's). */
   track<T>(work: Promise<T>): Promise<T> {
     this.running++;
-    const finished = () => {
-      if (--this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
-    };
-    work.then(finished, finished);
+    work.then(this.finished, this.finished);
     return work;
   }
+
+  // One function for every tracked promise: this runs on every request.
+  private readonly finished = (): void => {
+    if (--this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
+  };
 
   /** Resolves once nothing runs, or after `timeoutMs`; true when everything finished. */
   async drained(timeoutMs: number): Promise<boolean> {

@@ -16,8 +16,9 @@ export interface HttpRoute extends RouteDoc {
   /**
    * Runs before the body is read (Fastify's onRequest): where a signed-in route checks the
    * credential, so a stranger's request is refused before any work is spent on its body.
+   * Async, or callback style (`done`) where it is on a hot path and need not wait.
    */
-  authenticate?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  authenticate?: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | ((request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void);
 }
 
 export function addRoute(app: FastifyInstance, registry: RouteRegistry, prefix: string, route: HttpRoute): void {

@@ -127,7 +127,7 @@ function sessionsServicePlugin(deps: SurfaceDeps): FastifyPluginAsync {
         ],
         // The credential is checked before the body is read: a stranger's call is refused
         // `unauthenticated` however large or malformed its body.
-        authenticate: async (request) => {
+        authenticate: async (request: FastifyRequest) => {
           authorized.set(request, await authorizedContext(deps, checkers, request, r.operation));
         },
         handler: async (request, reply) => {
