@@ -19,7 +19,7 @@ import { lazyChildLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RouteRegistry } from './route-registry.js';
-import { requestLimits, securityHeaders, urlTooLong } from './request-limits.js';
+import { apiSecurityHeaders, documentSecurityHeaders, requestLimits, urlTooLong } from './request-limits.js';
 
 // Bytes of a body are decoded strictly: invalid UTF-8 would otherwise become U+FFFD and be
 // stored as something the client never sent.
@@ -28,6 +28,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Content codings a body may arrive in; Gatehouse reads bodies only as sent. */
 const identityCoding = /^\s*identity\s*$/i;
 const chunkedOnly = /^\s*chunked\s*$/i;
+
+/** Where swagger-ui serves its pages: the only HTML, which gets the document headers. */
+const docsPrefix = '/docs';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -102,7 +105,7 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
   // Hooks run on every request, validation included: callback style, so none of them
   // allocates a promise.
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(securityHeaders);
+    reply.headers(request.url.startsWith(docsPrefix) ? documentSecurityHeaders : apiSecurityHeaders);
     reply.header('x-node-id', config.nodeId);
     reply.header('x-correlation-id', request.id);
     const longUrl = urlTooLong(request.url);
@@ -158,7 +161,7 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     const badPath = code === 'FST_ERR_BAD_URL' || code === 'FST_ERR_MAX_PARAM_LENGTH';
     const error = badPath ? new GatehouseError('validation_failed', { message: 'The request path is not valid.', cause: err }) : fromFastifyError(err);
     if (error.code === 'internal') logInternal(err, request);
-    reply.header('x-node-id', config.nodeId).header('x-correlation-id', request.id).header('server-timing', 'app;dur=0');
+    reply.headers(apiSecurityHeaders).header('x-node-id', config.nodeId).header('x-correlation-id', request.id).header('server-timing', 'app;dur=0');
     metrics.observe(request.method, 'unmatched', error.status, 0);
     const surface = surfaceOf(surfaces, request.url);
     return surface ? surface.sendError(reply, error) : sendPlain(reply, error);
@@ -185,8 +188,8 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     return core.signingKeys.jwks();
   });
   app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    reply.header('content-type', metrics.contentType);
+    return metrics.exposition();
   });
 
   // Each surface in a scope of its own per prefix, where errors and unknown paths are
@@ -213,7 +216,7 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
   const document = buildOpenApi(registry, packageVersion, surfaces);
   app.get('/openapi.json', async () => document);
   await app.register(swagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: docsPrefix });
 
   return { app, registry, directory };
 }

@@ -1,29 +1,20 @@
-// Prometheus metrics: request counts and latency per route, plus the process defaults,
-// a few gauges of the session core, and the AMQP surface's counters when it runs.
+// Prometheus metrics: request counts and latency per route (RequestMetrics, on every
+// request), plus the process defaults, a few gauges of the session core, and the AMQP
+// surface's counters when it runs (prom-client, read or counted far less often).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Core } from '../app.js';
 import type { AmqpConsumer } from '../surfaces/amqp/consumer.js';
+import { RequestMetrics } from './request-metrics.js';
+
+const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 export class Metrics {
-  readonly registry = new Registry();
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly duration: Histogram<'method' | 'route'>;
+  private readonly registry = new Registry();
+  private readonly requests = new RequestMetrics(latencyBuckets);
+  readonly contentType = this.registry.contentType;
 
   constructor(core: Core) {
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
-      name: 'gatehouse_http_requests_total',
-      help: 'HTTP requests by route and status.',
-      labelNames: ['method', 'route', 'status'],
-      registers: [this.registry],
-    });
-    this.duration = new Histogram({
-      name: 'gatehouse_http_request_duration_seconds',
-      help: 'HTTP request latency by route.',
-      labelNames: ['method', 'route'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [this.registry],
-    });
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
     gauge('gatehouse_session_cache_entries', 'Sessions held in the validation cache.', () => core.sessions.cache.size);
@@ -46,7 +37,7 @@ export class Metrics {
     const handling = new Histogram({
       name: 'gatehouse_amqp_handling_seconds',
       help: 'AMQP request handling, from delivery to acknowledgement.',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      buckets: latencyBuckets,
       registers: [this.registry],
     });
     new Gauge({ name: 'gatehouse_amqp_connected', help: '1 while this node consumes the AMQP request queue.', registers: [this.registry], collect() { this.set(consumer.connected ? 1 : 0); } });
@@ -64,18 +55,12 @@ export class Metrics {
     };
   }
 
-  // Label children are looked up once per route and status and kept: prom-client would
-  // otherwise build and hash a label key on every request.
-  private readonly children = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<'method' | 'route'> }>();
-
   observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route} ${status}`;
-    let child = this.children.get(key);
-    if (child === undefined) {
-      child = { requests: this.requests.labels(method, route, String(status)), duration: this.duration.labels(method, route) };
-      this.children.set(key, child);
-    }
-    child.requests.inc();
-    child.duration.observe(seconds);
+    this.requests.observe(method, route, status, seconds);
+  }
+
+  /** Every metric in the Prometheus text format. */
+  async exposition(): Promise<string> {
+    return `${await this.registry.metrics()}\n${this.requests.exposition()}`;
   }
 }

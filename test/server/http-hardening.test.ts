@@ -14,13 +14,21 @@ describe('HTTP hardening', () => {
   before(async () => (app = await startApp({ ALLOWED_ORIGINS: allowed, BODY_LIMIT: '4kb' })));
   after(() => app.close());
 
-  test('every answer carries the security headers of a JSON API', async () => {
-    const response = await api(app.url, '/api/user');
-    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
-    assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
-    assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN');
-    assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
-    assert.ok(response.headers.get('strict-transport-security'));
+  test('every JSON answer carries the security headers of an API (OWASP REST set), whatever its status', async () => {
+    for (const path of ['/api/user', '/healthz', '/no/such/route', '/api/user/%zz']) {
+      const response = await api(app.url, path);
+      const where = `${response.status} ${path}`;
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', where);
+      assert.equal(response.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'", where);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', where);
+      assert.equal(response.headers.get('cache-control'), 'no-store', where);
+      assert.match(response.headers.get('strict-transport-security') ?? '', /^max-age=\d+; includeSubDomains$/, where);
+      // Document-only headers stay off JSON answers (nothing renders them).
+      for (const name of ['x-xss-protection', 'x-dns-prefetch-control', 'origin-agent-cluster', 'cross-origin-opener-policy']) assert.equal(response.headers.get(name), null, `${where}: ${name}`);
+    }
+    // A route that may be cached says so itself.
+    const jwks = await fetch(`${app.url}/.well-known/jwks.json`);
+    assert.match(jwks.headers.get('cache-control') ?? '', /max-age=60/);
   });
 
   test('/docs still loads: its page names only same-origin scripts and styles, which the policy allows', async () => {
@@ -35,6 +43,12 @@ describe('HTTP hardening', () => {
     await bundle.arrayBuffer();
     const policy = page.headers.get('content-security-policy') ?? '';
     assert.match(policy, /script-src 'self'/);
+    assert.match(policy, /frame-ancestors 'none'/);
+    // The HTML pages get helmet's full set.
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(page.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
   });
 
   test('CORS: an allowed origin gets its preflight answered with credentials; another gets nothing', async () => {
