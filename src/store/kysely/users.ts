@@ -101,14 +101,15 @@ export class KyselyUserRepository implements UserRepository {
 
   async update(database: string, id: string, changes: UserChanges): Promise<UserRecord | undefined> {
     const columns = toColumns(changes);
-    if (Object.keys(columns).length > 0) {
-      await translateUnique(
-        () => this.db.updateTable('users').set(columns).where('database', '=', database).where('id', '=', id).execute(),
-        userUniqueRules,
-      );
-      this.written(database, id);
-    }
-    return this.findById(database, id);
+    if (Object.keys(columns).length === 0) return this.findById(database, id);
+    // The updated row comes back with the statement (both engines support RETURNING): a
+    // login, which writes its last-login time, needs no second read.
+    const row = await translateUnique(
+      () => this.db.updateTable('users').set(columns).where('database', '=', database).where('id', '=', id).returningAll().executeTakeFirst(),
+      userUniqueRules,
+    );
+    this.written(database, id);
+    return row && toRecord(row);
   }
 
   async delete(database: string, id: string): Promise<boolean> {

@@ -356,9 +356,11 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
         ...(route.security ? { authenticate: credentialOnly.has(route.operation ?? "") ? requireCredential : authenticateEarly } : {}),
         // A route without a body also answers 400 and 415 for one sent anyway.
         errorStatuses: route.body ? route.errorStatuses : [...new Set([400, ...(route.errorStatuses ?? []), 415])].sort((a, b) => a - b),
+        // Not async: a refused body throws before the handler runs, and Fastify answers a
+        // handler's synchronous throw like a rejection; validation is spared a promise.
         handler: route.body
           ? handler
-          : async (request, reply) => {
+          : (request, reply) => {
               refuseBody(request);
               return handler(request, reply);
             },
