@@ -5,7 +5,8 @@
 // and so does the load generator's own CPU, which shares the machine's cores with them.
 // A profile cannot show this: its "busy" time is wall time, inflated whenever the main
 // thread waits for a core. Linux only.
-// Usage: tsx bench/tools/login-cpu.ts [--seconds 8] [--connections 8]
+// Usage: tsx bench/tools/login-cpu.ts [--seconds 8] [--connections 8] [--profile <dir>] [--client lean|autocannon]
+// (--profile writes the server's V8 CPU profile there, for tools/profile-summary.ts.)
 // (PASSWORD_HASH and the other settings come from the environment, as for the server.)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -14,14 +15,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { freePort } from '../lib/children.js';
+import { runLeanLoad } from '../lib/lean-load.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '8' }, profile: { type: 'string' }, client: { type: 'string', default: 'lean' } } });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-login-cpu-'));
 const port = await freePort();
-const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+const profileFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+const server = spawn(process.execPath, [...profileFlags, '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', SESSION_LIMIT_PER_USER: '0' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
@@ -53,22 +56,35 @@ try {
     return times;
   };
   const load = { url: `${url}/api/user/session/create`, method: 'POST' as const, connections, headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) };
-  await autocannon({ ...load, duration: 3 }); // warm-up: JIT, statement cache, hashing threads
+  const drive = async (duration: number): Promise<number> => {
+    if (values.client === 'autocannon') return (await autocannon({ ...load, duration }))['2xx'];
+    const request = { method: 'POST', path: '/api/user/session/create', headers: load.headers, body: load.body };
+    return (await runLeanLoad({ url, connections, durationS: duration, request: () => request })).ok;
+  };
+  await drive(3); // warm-up: JIT, statement cache, hashing threads
 
+  /** The machine's idle and total CPU ticks (all cores), from /proc/stat. */
+  const machineTicks = (): { idle: number; total: number } => {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: fields[3]! + fields[4]!, total: fields.reduce((a, b) => a + b, 0) };
+  };
+  const machineBefore = machineTicks();
   const before = threadCpu();
   const ownBefore = process.cpuUsage();
-  const result = await autocannon({ ...load, duration: seconds });
+  const logins = await drive(seconds);
   const own = process.cpuUsage(ownBefore);
   const after = threadCpu();
+  const machineAfter = machineTicks();
 
-  const logins = result['2xx'];
-  console.log(`${logins} successful logins in ${seconds} s (${(logins / seconds).toFixed(1)}/s), ${result.non2xx} not 2xx, PASSWORD_HASH=${process.env.PASSWORD_HASH ?? 'default'}`);
+  console.log(`${logins} successful logins in ${seconds} s (${(logins / seconds).toFixed(1)}/s), ${values.client} client, PASSWORD_HASH=${process.env.PASSWORD_HASH ?? 'default'}`);
   console.log('CPU ms per login, by thread (the first is the event loop):');
   for (const [thread, ms] of after) {
     const spent = ms - (before.get(thread) ?? 0);
     if (spent > 0) console.log(`  ${thread.padEnd(24)} ${(spent / logins).toFixed(3)}`);
   }
   console.log(`  ${'load generator'.padEnd(24)} ${((own.user + own.system) / 1000 / logins).toFixed(3)}`);
+  const idleShare = (machineAfter.idle - machineBefore.idle) / (machineAfter.total - machineBefore.total);
+  console.log(`machine idle during the window: ${(idleShare * 100).toFixed(1)}% of all cores`);
 } finally {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
