@@ -98,6 +98,20 @@ export function logTail(logDir: string, name: string, lines = 20): string {
   }
 }
 
+/** Polls GET /healthz until it answers 200, for the tools that start a server of their own. */
+export async function untilHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err; // not listening yet, and no more time to wait
+    }
+    if (Date.now() > deadline) throw new Error(`${url} was not healthy within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** Polls GET /healthz until it answers 200; fails early if the child dies first. */
 export async function waitReady(child: Child, url: string, logDir: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

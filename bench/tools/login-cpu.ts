@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { freePort } from '../lib/children.js';
+import { freePort, untilHealthy } from '../lib/children.js';
 import { runLeanLoad } from '../lib/lean-load.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '8' }, profile: { type: 'string' }, client: { type: 'string', default: 'lean' } } });
@@ -31,15 +31,7 @@ const server = spawn(process.execPath, [...profileFlags, '--import', 'tsx', 'src
 const url = `http://127.0.0.1:${port}`;
 
 try {
-  for (let tries = 0; ; tries++) {
-    try {
-      await fetch(`${url}/healthz`);
-      break;
-    } catch (err) {
-      if (tries > 150) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  await untilHealthy(url, 30_000);
   const credentials = { username: 'login-cpu', password: 'correct horse battery staple' };
   const registered = await fetch(`${url}/api/user/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...credentials, email: 'login-cpu@example.com' }) });
   if (registered.status !== 201) throw new Error(`registration answered ${registered.status}`);
