@@ -104,10 +104,14 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
 
   // Hooks run on every request, validation included: callback style, so none of them
   // allocates a promise.
+  /** The headers of every answer, router errors included (Server-Timing comes at send). */
+  const stampAnswer = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    reply
+      .headers(request.url.startsWith(docsPrefix) ? documentSecurityHeaders : apiSecurityHeaders)
+      .header('x-node-id', config.nodeId)
+      .header('x-correlation-id', request.id);
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.url.startsWith(docsPrefix) ? documentSecurityHeaders : apiSecurityHeaders);
-    reply.header('x-node-id', config.nodeId);
-    reply.header('x-correlation-id', request.id);
+    stampAnswer(request, reply);
     const longUrl = urlTooLong(request.url);
     if (longUrl !== undefined) return done(longUrl);
     // A body without a Content-Type is not JSON; Fastify would otherwise ignore it.
@@ -161,7 +165,7 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     const badPath = code === 'FST_ERR_BAD_URL' || code === 'FST_ERR_MAX_PARAM_LENGTH';
     const error = badPath ? new GatehouseError('validation_failed', { message: 'The request path is not valid.', cause: err }) : fromFastifyError(err);
     if (error.code === 'internal') logInternal(err, request);
-    reply.headers(apiSecurityHeaders).header('x-node-id', config.nodeId).header('x-correlation-id', request.id).header('server-timing', 'app;dur=0');
+    stampAnswer(request, reply).header('server-timing', 'app;dur=0');
     metrics.observe(request.method, 'unmatched', error.status, 0);
     const surface = surfaceOf(surfaces, request.url);
     return surface ? surface.sendError(reply, error) : sendPlain(reply, error);

@@ -5,13 +5,8 @@
 // three Map look-ups on strings V8 has already hashed (the method, the route pattern, the
 // status) and a short bucket search.
 
-interface Help {
-  name: string;
-  help: string;
-}
-
-export const requestCounter: Help = { name: 'gatehouse_http_requests_total', help: 'HTTP requests by route and status.' };
-export const requestDuration: Help = { name: 'gatehouse_http_request_duration_seconds', help: 'HTTP request latency by route.' };
+const requestCounter = { name: 'gatehouse_http_requests_total', help: 'HTTP requests by route and status.' };
+const requestDuration = { name: 'gatehouse_http_request_duration_seconds', help: 'HTTP request latency by route.' };
 
 /** One (method, route) pair: its latency histogram and its count per status. */
 interface RouteSeries {
