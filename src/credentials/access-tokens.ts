@@ -6,6 +6,7 @@
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { fail } from '../core/errors.js';
+import type { MaybeAsync } from '../core/maybe-async.js';
 import { digestSecret, newId } from '../core/ids.js';
 import { roles, type Role } from '../core/permissions.js';
 import { signingAlgorithm, type SigningKeys } from './signing-keys.js';
@@ -95,16 +96,21 @@ export class AccessTokens {
   }
 
   /** The claims of a genuine, unexpired token; undefined for anything else. Never throws. */
-  async verify(token: string): Promise<AccessClaims | undefined> {
+  verify(token: string): MaybeAsync<AccessClaims | undefined> {
     if (!looksLikeJwt(token)) return undefined;
     const now = this.clock.now();
     const digest = digestSecret(token);
     const known = this.verified.get(digest);
     if (known !== undefined) {
+      // A token verified before answers without a promise: this is every request after its first.
       if (known.exp * 1000 > now) return known;
       this.verified.delete(digest);
       return undefined;
     }
+    return this.verifyNew(token, digest, now);
+  }
+
+  private async verifyNew(token: string, digest: string, now: number): Promise<AccessClaims | undefined> {
     let pending = this.checking.get(digest);
     if (pending === undefined) {
       pending = this.verifySignature(token, now).finally(() => this.checking.delete(digest));

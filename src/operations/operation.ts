@@ -5,6 +5,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Caller, RequestContext } from '../core/context.js';
 import { fail } from '../core/errors.js';
+import type { MaybeAsync } from '../core/maybe-async.js';
 import { secondFactorPermissions, type Permission } from '../core/permissions.js';
 
 /** `public`: anyone; `authenticated`: any signed-in user; otherwise one permission. */
@@ -15,7 +16,8 @@ export interface OperationDefinition<S extends TSchema, R> {
   summary: string;
   input: S;
   access: Access;
-  handler: (ctx: RequestContext, input: Static<S>) => Promise<R>;
+  /** May answer synchronously when it needs no I/O (see core/maybe-async.ts). */
+  handler: (ctx: RequestContext, input: Static<S>) => MaybeAsync<R>;
 }
 
 export interface Operation<S extends TSchema = TSchema, R = unknown> extends OperationDefinition<S, R> {
@@ -61,8 +63,12 @@ export function validateInput<S extends TSchema>(operation: Operation<S, unknown
   });
 }
 
-/** Runs an operation for a surface: access first (so strangers learn nothing), then input. */
-export async function invoke<S extends TSchema, R>(operation: Operation<S, R>, ctx: RequestContext, input: unknown): Promise<R> {
+/**
+ * Runs an operation for a surface: access first (so strangers learn nothing), then input.
+ * Not `async`: a refusal is thrown at once and a handler that has its answer returns it
+ * without a promise, so callers either `await` it inside an async function or handle both.
+ */
+export function invoke<S extends TSchema, R>(operation: Operation<S, R>, ctx: RequestContext, input: unknown): MaybeAsync<R> {
   authorize(operation.access, ctx.caller);
   return operation.handler(ctx, validateInput(operation, input));
 }

@@ -13,13 +13,14 @@ import type { DatabaseDirectory } from '../tenancy/databases.js';
 import { parseJsonInput } from '../core/json-input.js';
 import { httpSurfaces } from '../surfaces/index.js';
 import { surfaceOf, type HttpSurface } from '../surfaces/surface.js';
+import { headerValue } from './context.js';
 import { correlationIdOf } from './correlation.js';
 import { fromFastifyError } from './fastify-errors.js';
 import { lazyChildLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { RouteRegistry } from './route-registry.js';
-import { apiSecurityHeaders, documentSecurityHeaders, requestLimits, urlTooLong } from './request-limits.js';
+import { apiSecurityHeaders, documentSecurityHeaders, requestLimits, strictTransportSecurity, urlTooLong } from './request-limits.js';
 
 // Bytes of a body are decoded strictly: invalid UTF-8 would otherwise become U+FFFD and be
 // stored as something the client never sent.
@@ -86,16 +87,6 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     }
   });
 
-  // Every route's handler is counted until it settles, also when its client hung up: the
-  // core waits for them before it closes the store (see WorkInProgress).
-  app.addHook('onRoute', (route) => {
-    const handler = route.handler as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
-    route.handler = function countedHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      const result = handler.call(this, request, reply);
-      return result instanceof Promise ? core.work.track(result) : result;
-    };
-  });
-
   const registry = new RouteRegistry();
   const { directory } = core;
   const metrics = new Metrics(core);
@@ -104,12 +95,23 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
 
   // Hooks run on every request, validation included: callback style, so none of them
   // allocates a promise.
+  /**
+   * Whether the client's connection is HTTPS: TLS here, or the last hop a trusted proxy names.
+   * Worked out here rather than with `request.protocol` because router errors get a request
+   * object that ignores TRUST_PROXY.
+   */
+  const overHttps = (request: FastifyRequest): boolean => {
+    if ((request.raw.socket as { encrypted?: boolean } | null)?.encrypted === true) return true;
+    if (!config.trustProxy) return false;
+    const forwarded = headerValue(request, 'x-forwarded-proto');
+    return forwarded !== undefined && forwarded.slice(forwarded.lastIndexOf(',') + 1).trim().toLowerCase() === 'https';
+  };
   /** The headers of every answer, router errors included (Server-Timing comes at send). */
-  const stampAnswer = (request: FastifyRequest, reply: FastifyReply): FastifyReply =>
-    reply
-      .headers(request.url.startsWith(docsPrefix) ? documentSecurityHeaders : apiSecurityHeaders)
-      .header('x-node-id', config.nodeId)
-      .header('x-correlation-id', request.id);
+  const stampAnswer = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    reply.headers(request.url.startsWith(docsPrefix) ? documentSecurityHeaders : apiSecurityHeaders);
+    if (overHttps(request)) reply.header('strict-transport-security', strictTransportSecurity);
+    return reply.header('x-node-id', config.nodeId).header('x-correlation-id', request.id);
+  };
   app.addHook('onRequest', (request, reply, done) => {
     stampAnswer(request, reply);
     const longUrl = urlTooLong(request.url);
@@ -131,13 +133,32 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
     reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
     done(null, payload);
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (logRequests) {
-      request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
-    }
-    done();
+  // Each answer is counted under its route's pattern. The pattern is bound when the route is
+  // added (see onRoute below): `request.routeOptions` would build a dozen-field object per
+  // request. Requests no route matched are counted by the app-wide hook.
+  const finished =
+    (route: string) =>
+    (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      if (logRequests) {
+        request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+      }
+      done();
+    };
+  const finishedUnmatched = finished('unmatched');
+  app.addHook('onResponse', (request, reply, done) => (request.is404 ? finishedUnmatched(request, reply, done) : done()));
+
+  // Every route's handler is counted until it settles, also when its client hung up: the
+  // core waits for them before it closes the store (see WorkInProgress). Its answers are
+  // counted under its pattern.
+  app.addHook('onRoute', (route) => {
+    const onResponse = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+    route.onResponse = [...onResponse, finished(route.url)];
+    const handler = route.handler as (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
+    route.handler = function countedHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      const result = handler.call(this, request, reply);
+      return result instanceof Promise ? core.work.track(result) : result;
+    };
   });
 
   if (config.allowedOrigins.length > 0) {

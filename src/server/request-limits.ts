@@ -58,8 +58,16 @@ export const documentSecurityHeaders: Readonly<Record<string, string>> = (() => 
     },
   };
   helmet(documentSecurityHeaderOptions)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  delete headers['strict-transport-security']; // sent over HTTPS only: see strictTransportSecurity
   return Object.freeze(headers);
 })();
+
+/**
+ * HSTS, sent only on answers over HTTPS (the socket's own TLS, or `X-Forwarded-Proto: https`
+ * from a trusted proxy): RFC 6797 §7.2 says a host must not send it over plain HTTP, where a
+ * browser ignores it anyway.
+ */
+export const strictTransportSecurity = 'max-age=31536000; includeSubDomains';
 
 /**
  * Security headers of every JSON answer: the set the OWASP REST Security Cheat Sheet names
@@ -75,7 +83,6 @@ export const documentSecurityHeaders: Readonly<Record<string, string>> = (() => 
 export const apiSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
   'cache-control': 'no-store',
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'strict-transport-security': documentSecurityHeaders['strict-transport-security'] ?? 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
 });

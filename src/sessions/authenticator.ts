@@ -5,6 +5,7 @@
 import type { Role } from '../core/permissions.js';
 import type { ServiceCaller, UserCaller } from '../core/context.js';
 import { digestSecret } from '../core/ids.js';
+import { andThen, type MaybeAsync } from '../core/maybe-async.js';
 import { effectivePermissions, roles } from '../core/permissions.js';
 import { looksLikeJwt, type AccessClaims, type AccessTokens } from '../credentials/access-tokens.js';
 import type { Store } from '../store/ports.js';
@@ -37,10 +38,9 @@ export class Authenticator {
   }
 
   /** The live session a user credential stands for, cookie token or access token alike. */
-  async liveSession(credential: string, database: string): Promise<LiveSession | undefined> {
+  liveSession(credential: string, database: string): MaybeAsync<LiveSession | undefined> {
     if (!looksLikeJwt(credential)) return this.sessions.validate(credential, database);
-    const claims = await this.claimsFor(credential, database);
-    return claims && (await this.tokenSession(claims, database));
+    return andThen(this.claimsFor(credential, database), (claims) => claims && this.tokenSession(claims, database));
   }
 
   /** The session a credential belongs to whether or not it is still live (for logout). */
@@ -78,15 +78,13 @@ export class Authenticator {
     };
   }
 
-  private async claimsFor(token: string, database: string): Promise<AccessClaims | undefined> {
-    const claims = await this.tokens.verify(token);
+  private claimsFor(token: string, database: string): MaybeAsync<AccessClaims | undefined> {
     // A token of another database is no credential here, exactly like an unknown one.
-    return claims?.db === database ? claims : undefined;
+    return andThen(this.tokens.verify(token), (claims) => (claims?.db === database ? claims : undefined));
   }
 
-  private async tokenSession(claims: AccessClaims, database: string): Promise<LiveSession | undefined> {
-    const session = await this.sessions.validateById(database, claims.sid);
-    return session?.userId === claims.sub ? session : undefined;
+  private tokenSession(claims: AccessClaims, database: string): MaybeAsync<LiveSession | undefined> {
+    return andThen(this.sessions.validateById(database, claims.sid), (session) => (session?.userId === claims.sub ? session : undefined));
   }
 
   /**

@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/log.js';
 import type { AccountService } from '../accounts/service.js';
 import { selfOf } from '../accounts/operations.js';
 import { fail } from '../core/errors.js';
+import { andThen } from '../core/maybe-async.js';
 import { defineOperation } from '../operations/operation.js';
 import type { Authenticator } from './authenticator.js';
 import type { SessionService } from './service.js';
@@ -48,7 +49,7 @@ export function sessionOperations(sessions: SessionService, accounts: AccountSer
       summary: 'Check that a session token or access token is live; an expired or idle session is closed.',
       access: 'public',
       input: Type.Object({ token: Token }, { additionalProperties: false }),
-      handler: async (ctx, input) => (await authenticator.liveSession(input.token, ctx.database)) ?? fail('unauthenticated'),
+      handler: (ctx, input) => andThen(authenticator.liveSession(input.token, ctx.database), (session) => session ?? fail('unauthenticated')),
     }),
 
     logout: defineOperation({

@@ -4,6 +4,7 @@
 import type { Config, SessionLimitPolicy } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { fail } from '../core/errors.js';
+import type { MaybeAsync } from '../core/maybe-async.js';
 import { digestSecret, newId, newSecret } from '../core/ids.js';
 import type { Bus } from '../bus/ports.js';
 import type { ClosedSession, Repositories, SessionContent, SessionFilter, SessionRecord, Store, UserRecord } from '../store/ports.js';
@@ -143,8 +144,9 @@ export class SessionService {
   /**
    * The hot path: digest, cache, at most one indexed read, no write. Returns the live
    * session or undefined; a session found expired or idle is closed on the spot.
+   * Synchronous for a live session this node trusts its cached copy of.
    */
-  async validate(token: string, database: string): Promise<LiveSession | undefined> {
+  validate(token: string, database: string): MaybeAsync<LiveSession | undefined> {
     if (token.length === 0 || token.length > 512) return undefined;
     const digest = digestSecret(token);
     return this.check(this.cache.get(digest), database, () => this.store.sessions.findByTokenDigest(digest));
@@ -154,7 +156,7 @@ export class SessionService {
    * The same check for a credential that names its session by id (an access token): the
    * same cache, the same exactness, so closing a session stops its tokens at once.
    */
-  async validateById(database: string, id: string): Promise<LiveSession | undefined> {
+  validateById(database: string, id: string): MaybeAsync<LiveSession | undefined> {
     return this.check(this.cache.getById(id), database, () => this.store.sessions.findById(database, id));
   }
 
@@ -162,24 +164,31 @@ export class SessionService {
    * The cached copy is trusted only while the bus is healthy (else every close on another
    * node could be missed); a store read that raced with an eviction is not cached.
    */
-  private async check(cached: LiveSession | undefined, database: string, read: () => Promise<SessionRecord | undefined>): Promise<LiveSession | undefined> {
+  private check(cached: LiveSession | undefined, database: string, read: () => Promise<SessionRecord | undefined>): MaybeAsync<LiveSession | undefined> {
     const trusted = this.bus.healthy;
-    let session = trusted ? cached : undefined;
-    if (session === undefined) {
-      const generation = this.cache.generation;
-      const stored = await read();
-      if (stored === undefined || !stored.active) return undefined;
-      session = (trusted && this.bus.healthy ? this.cache.setIfUnchanged(stored, generation) : undefined) ?? stored;
-    }
+    return trusted && cached !== undefined ? this.checkLive(cached, database, read) : this.checkStored(trusted, database, read);
+  }
+
+  private async checkStored(trusted: boolean, database: string, read: () => Promise<SessionRecord | undefined>): Promise<LiveSession | undefined> {
+    const generation = this.cache.generation;
+    const stored = await read();
+    if (stored === undefined || !stored.active) return undefined;
+    const session = (trusted && this.bus.healthy ? this.cache.setIfUnchanged(stored, generation) : undefined) ?? stored;
+    return this.checkLive(session, database, read);
+  }
+
+  /** The session's database and liveness; one that looks dead is rechecked in the store. */
+  private checkLive(session: LiveSession, database: string, read: () => Promise<SessionRecord | undefined>): MaybeAsync<LiveSession | undefined> {
     if (session.database !== database) return undefined;
     const now = this.clock.now();
-    if (!this.isLive(session, now)) {
-      const current = await this.recheckIdle(session, read, now);
-      if (current === undefined) return undefined;
-      session = current;
+    if (this.isLive(session, now)) {
+      this.touch(session, now);
+      return session;
     }
-    this.touch(session, now);
-    return session;
+    return this.recheckIdle(session, read, now).then((current) => {
+      if (current !== undefined) this.touch(current, now);
+      return current;
+    });
   }
 
   /**

@@ -6,7 +6,8 @@ import type { RouteDoc, RouteRegistry } from '../server/route-registry.js';
 export interface HttpRoute extends RouteDoc {
   /** Fastify's path syntax when it differs from the documented one (`:id` vs `{id}`). */
   url?: string;
-  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  /** Sends the answer itself; may be synchronous (a thrown error is answered like a rejection). */
+  handler: (request: FastifyRequest, reply: FastifyReply) => unknown;
   /**
    * Serialise the documented success bodies with their schemas (fast-json-stringify)
    * instead of JSON.stringify: for hot routes whose body always matches its schema exactly

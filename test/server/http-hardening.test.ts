@@ -22,13 +22,32 @@ describe('HTTP hardening', () => {
       assert.equal(response.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'", where);
       assert.equal(response.headers.get('x-frame-options'), 'DENY', where);
       assert.equal(response.headers.get('cache-control'), 'no-store', where);
-      assert.match(response.headers.get('strict-transport-security') ?? '', /^max-age=\d+; includeSubDomains$/, where);
+      // Plain HTTP: no HSTS (RFC 6797 §7.2); see the HTTPS test below.
+      assert.equal(response.headers.get('strict-transport-security'), null, where);
       // Document-only headers stay off JSON answers (nothing renders them).
       for (const name of ['x-xss-protection', 'x-dns-prefetch-control', 'origin-agent-cluster', 'cross-origin-opener-policy']) assert.equal(response.headers.get(name), null, `${where}: ${name}`);
     }
     // A route that may be cached says so itself.
     const jwks = await fetch(`${app.url}/.well-known/jwks.json`);
     assert.match(jwks.headers.get('cache-control') ?? '', /max-age=60/);
+  });
+
+  test('HSTS is sent over HTTPS only: X-Forwarded-Proto counts from a trusted proxy, never from a client', async () => {
+    const spoofed = await api(app.url, '/api/user', { headers: { 'x-forwarded-proto': 'https' } });
+    assert.equal(spoofed.headers.get('strict-transport-security'), null);
+    const proxied = await startApp({ TRUST_PROXY: 'true' });
+    try {
+      for (const path of ['/api/user', '/healthz', '/no/such/route', '/api/user/%zz', '/docs/']) {
+        const secure = await fetch(`${proxied.url}${path}`, { headers: { 'x-forwarded-proto': 'https' } });
+        await secure.arrayBuffer();
+        assert.match(secure.headers.get('strict-transport-security') ?? '', /^max-age=31536000; includeSubDomains$/, `${secure.status} ${path}`);
+      }
+      const plain = await fetch(`${proxied.url}/api/user`, { headers: { 'x-forwarded-proto': 'http' } });
+      await plain.arrayBuffer();
+      assert.equal(plain.headers.get('strict-transport-security'), null);
+    } finally {
+      await proxied.close();
+    }
   });
 
   test('/docs still loads: its page names only same-origin scripts and styles, which the policy allows', async () => {

@@ -95,9 +95,12 @@ export async function runMessage(core: Core, framing: Framing, call: MessageCall
     if (!isJsonObject(body)) fail('validation_failed', { message: 'body: Expected a JSON object', details: { errors: [{ path: '/', message: 'Expected a JSON object' }] } });
     const input = toOperationInput(framing, body);
     // The operation names fields in v2 spelling; the client hears its own.
-    const result = await invoke(message.operation, { ...base, caller }, input).catch((err: unknown) => {
+    let result: unknown;
+    try {
+      result = await invoke(message.operation, { ...base, caller }, input);
+    } catch (err) {
       throw err instanceof GatehouseError ? inWireNames(framing, err) : err;
-    });
+    }
     return { ok: true, status: message.status, data: toWireData(framing, message.data(result)) };
   } catch (err) {
     const error = toCatalogError(err);

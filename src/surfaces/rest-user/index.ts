@@ -4,7 +4,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { anonymous, type RequestContext } from '../../core/context.js';
 import { fail, GatehouseError } from '../../core/errors.js';
+import { andThen, settle } from '../../core/maybe-async.js';
 import { invoke } from '../../operations/operation.js';
+import type { LiveSession } from '../../sessions/cache.js';
 import { bearerToken, headerValue, requestContext } from '../../server/context.js';
 import { addRoute, type HttpRoute } from '../http-route.js';
 import { isJsonObject } from '../json-body.js';
@@ -176,16 +178,16 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
       responses: { 200: { description: 'Valid', schema: successEnvelope(SessionView) } },
       serializeBySchema: true,
       errorStatuses: [401],
-      handler: async (request, reply) => {
+      // Not async: a cached live session is answered without a promise (core/maybe-async.ts).
+      handler: (request, reply) => {
         const credential = credentialOf(request);
         if (credential === undefined) fail('unauthenticated');
-        const ctx = await requestContext(deps, request);
-        try {
-          return sendSuccess(reply, sessionView(await invoke(sessions.validate, ctx, { token: credential.token })));
-        } catch (err) {
+        const answer = (session: LiveSession): undefined => void sendSuccess(reply, sessionView(session));
+        const refuse = (err: unknown): never => {
           if (credential.source === 'cookie') clearCookie(request, reply);
           throw asCredentialError(err);
-        }
+        };
+        return andThen(requestContext(deps, request), (ctx) => settle(() => invoke(sessions.validate, ctx, { token: credential.token }), answer, refuse));
       },
     },
     {
@@ -199,10 +201,12 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
       handler: async (request, reply) => {
         const credential = tokenOf(request, reply);
         const ctx = await requestContext(deps, request);
-        const session = await invoke(sessions.logout, ctx, { token: credential.token }).catch((err: unknown) => {
+        try {
+          const session = await invoke(sessions.logout, ctx, { token: credential.token });
+          return sendSuccess(reply, { session_id: session.id });
+        } catch (err) {
           throw asCredentialError(err);
-        });
-        return sendSuccess(reply, { session_id: session.id });
+        }
       },
     },
     {
