@@ -75,6 +75,30 @@ describe('opening and validating', () => {
     assert.equal(await validate(''), undefined);
   });
 
+  test('a cached live session is answered synchronously; a store read, a dead session or an unhealthy bus is not', async (t) => {
+    const { store, clock } = await setup(t);
+    const bus = new SilentBus();
+    const sessions = new SessionService(store, bus, clock, { absoluteTtlMs: ABSOLUTE, idleTtlMs: IDLE, limitPerUser: 0, limitPolicy: 'replace', dataLimitBytes: 65_536 }, 1000);
+    const validate = (token: string) => sessions.validate(token, 'main');
+    const { token, session } = await sessions.open({ database: 'main', userId: 'u1', userName: 'u1', address: null, client: null });
+    const cached = validate(token);
+    assert.ok(!(cached instanceof Promise), 'a cached live session needs no promise');
+    assert.equal(cached?.id, session.id);
+    sessions.cache.clear();
+    const read = validate(token);
+    assert.ok(read instanceof Promise, 'a session that is not cached is read from the store');
+    assert.equal((await read)?.id, session.id);
+    bus.healthy = false;
+    const untrusted = validate(token);
+    assert.ok(untrusted instanceof Promise, 'without a healthy bus the cache is not trusted');
+    assert.equal((await untrusted)?.id, session.id);
+    bus.healthy = true;
+    clock.advance(IDLE);
+    const idle = validate(token);
+    assert.ok(idle instanceof Promise, 'a session that looks dead is rechecked in the store');
+    assert.equal(await idle, undefined);
+  });
+
   test('a session is valid until one millisecond before expires_at and closed at it', async (t) => {
     const { clock, open, validate, row, keepAlive } = await setup(t);
     const { token, session } = await open();
