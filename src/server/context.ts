@@ -37,6 +37,19 @@ function contextFor(deps: HttpDeps, request: FastifyRequest, caller: Caller, dat
   };
 }
 
+/**
+ * Whether the client's connection is HTTPS: TLS on the socket, or, behind a trusted proxy,
+ * the last hop `X-Forwarded-Proto` names. One rule for HSTS and the cookie's `Secure` flag;
+ * not `request.protocol`, because the request Fastify hands a router error ignores
+ * TRUST_PROXY.
+ */
+export function overHttps(request: FastifyRequest, trustProxy: boolean): boolean {
+  if ((request.raw.socket as { encrypted?: boolean } | null)?.encrypted === true) return true;
+  if (!trustProxy) return false;
+  const forwarded = headerValue(request, 'x-forwarded-proto');
+  return forwarded !== undefined && forwarded.slice(forwarded.lastIndexOf(',') + 1).trim().toLowerCase() === 'https';
+}
+
 /** The bearer credential of an Authorization header, if any. */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

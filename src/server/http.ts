@@ -13,7 +13,7 @@ import type { DatabaseDirectory } from '../tenancy/databases.js';
 import { parseJsonInput } from '../core/json-input.js';
 import { httpSurfaces } from '../surfaces/index.js';
 import { surfaceOf, type HttpSurface } from '../surfaces/surface.js';
-import { headerValue } from './context.js';
+import { overHttps } from './context.js';
 import { correlationIdOf } from './correlation.js';
 import { fromFastifyError } from './fastify-errors.js';
 import { lazyChildLogger, type Logger } from './logger.js';
@@ -93,25 +93,14 @@ export async function buildHttpServer(core: Core, logger: Logger, surfaces: read
   const logRequests = logger.isLevelEnabled('debug');
   const logInternal = (err: unknown, request: FastifyRequest) => request.log.error({ err, correlation_id: request.id }, 'internal error');
 
-  // Hooks run on every request, validation included: callback style, so none of them
-  // allocates a promise.
-  /**
-   * Whether the client's connection is HTTPS: TLS here, or the last hop a trusted proxy names.
-   * Worked out here rather than with `request.protocol` because router errors get a request
-   * object that ignores TRUST_PROXY.
-   */
-  const overHttps = (request: FastifyRequest): boolean => {
-    if ((request.raw.socket as { encrypted?: boolean } | null)?.encrypted === true) return true;
-    if (!config.trustProxy) return false;
-    const forwarded = headerValue(request, 'x-forwarded-proto');
-    return forwarded !== undefined && forwarded.slice(forwarded.lastIndexOf(',') + 1).trim().toLowerCase() === 'https';
-  };
   /** The headers of every answer, router errors included (Server-Timing comes at send). */
   const stampAnswer = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     reply.headers(request.url.startsWith(docsPrefix) ? documentSecurityHeaders : apiSecurityHeaders);
-    if (overHttps(request)) reply.header('strict-transport-security', strictTransportSecurity);
+    if (overHttps(request, config.trustProxy)) reply.header('strict-transport-security', strictTransportSecurity);
     return reply.header('x-node-id', config.nodeId).header('x-correlation-id', request.id);
   };
+  // Hooks run on every request, validation included: callback style, so none of them
+  // allocates a promise.
   app.addHook('onRequest', (request, reply, done) => {
     stampAnswer(request, reply);
     const longUrl = urlTooLong(request.url);

@@ -7,7 +7,7 @@ import { fail, GatehouseError } from '../../core/errors.js';
 import { andThen, settle } from '../../core/maybe-async.js';
 import { invoke } from '../../operations/operation.js';
 import type { LiveSession } from '../../sessions/cache.js';
-import { bearerToken, headerValue, requestContext } from '../../server/context.js';
+import { bearerToken, headerValue, overHttps, requestContext } from '../../server/context.js';
 import { addRoute, type HttpRoute } from '../http-route.js';
 import { isJsonObject } from '../json-body.js';
 import type { HttpSurface, SurfaceDeps } from '../surface.js';
@@ -50,7 +50,7 @@ function restUserPlugin(deps: SurfaceDeps): FastifyPluginAsync {
   const { accounts, sessions, tokens, secondFactor } = core.catalog;
 
   const secureCookie = (request: FastifyRequest): boolean =>
-    core.config.cookieSecure === 'auto' ? request.protocol === 'https' : core.config.cookieSecure;
+    core.config.cookieSecure === 'auto' ? overHttps(request, core.config.trustProxy) : core.config.cookieSecure;
 
   const credentialOf = (request: FastifyRequest): Credential | undefined => {
     const bearer = bearerToken(request);
