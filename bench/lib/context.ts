@@ -101,8 +101,9 @@ export class BenchContext {
     const server = await this.start(name, 'bench/servers/gatehouse.ts', {
       ...this.shape.serverEnv(dir),
       ...env,
-      // Many sessions per user: the login phases open thousands for the same accounts.
-      SESSION_LIMIT_PER_USER: '0',
+      // SESSION_LIMIT_PER_USER keeps its default (1), as in production: every login also
+      // closes the account's previous session. (Unlimited, as before December 2026, hid a
+      // look-up that read every session of the database on each login.)
       PASSWORD_HASH_CONCURRENCY: String(this.hashConcurrency),
       NODE_ID: name,
     });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../src/store/kysely/sqlite.js';
 import { storeConformanceSuite } from './conformance.js';
 
@@ -20,6 +21,40 @@ test('SQLite: the first migration creates the schema and main; a second applies 
     assert.deepEqual(await store.migrate(), []);
     assert.deepEqual(await store.databases.list(), ['main']);
   } finally {
+    await store.close();
+  }
+});
+
+test('SQLite: a user\'s active sessions are read through their own index, not by scanning the database\'s sessions', async () => {
+  const file = join(dir, 'plans.db');
+  const store = openSqliteStore(file);
+  // The statements the store prepares, as SQLite gets them.
+  const prepared: string[] = [];
+  const prepare = Database.prototype.prepare;
+  Database.prototype.prepare = function (this: Database.Database, source: string) {
+    prepared.push(source);
+    return prepare.call(this, source);
+  } as typeof prepare;
+  try {
+    await store.migrate();
+    prepared.length = 0;
+    await store.sessions.listActiveForUser('main', 'someone');
+  } finally {
+    Database.prototype.prepare = prepare;
+  }
+  const reader = new Database(file, { readonly: true });
+  try {
+    const [statement] = prepared;
+    assert.equal(prepared.length, 1);
+    const plan = reader
+      .prepare(`explain query plan ${statement}`)
+      .all('main', 'someone', 1)
+      .map((row) => (row as { detail: string }).detail);
+    // Before 0006 the planner walked sessions_open_time (every session of the database) to
+    // save a sort: a login's session-limit check grew with the table.
+    assert.deepEqual(plan, ['SEARCH sessions USING INDEX sessions_user_open (database=? AND user_id=? AND active=?)']);
+  } finally {
+    reader.close();
     await store.close();
   }
 });

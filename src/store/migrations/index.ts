@@ -187,6 +187,17 @@ const tenancy: Migration = {
   },
 };
 
+// A user's active sessions in the order they were opened (the session limit at every login,
+// a user's session list): with only (database, user_id, active), SQLite's planner preferred
+// sessions_open_time to save a sort and read every session of the database, closed ones
+// included, so each login cost more as the table grew. The order is now part of the index.
+const sessionsByUserInOrder: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('sessions_user_open').on('sessions').columns(['database', 'user_id', 'active', 'open_time', 'id']).execute();
+    await db.schema.dropIndex('sessions_user').execute();
+  },
+};
+
 export function migrationProvider(dialect: MigrationDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -195,6 +206,7 @@ export function migrationProvider(dialect: MigrationDialect): MigrationProvider 
       '0003_retention': retention,
       '0004_messages': messages,
       '0005_tenancy': tenancy,
+      '0006_sessions_by_user_in_order': sessionsByUserInOrder,
     }),
   };
 }
