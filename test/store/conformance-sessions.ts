@@ -156,6 +156,25 @@ export function sessionConformance(current: () => KyselyStore): void {
       await store.sessions.recordActivity([]);
     });
 
+    test('recordActivity writes a whole flush: every live session moves forward, closed, newer and other-tenant rows stay', async () => {
+      const live = Array.from({ length: 120 }, () => aSession('main'));
+      const closed = Array.from({ length: 20 }, () => aSession('main', { active: false, closeTime: T0 }));
+      const newer = Array.from({ length: 20 }, () => aSession('main', { requestTime: T0 + 9 * MIN }));
+      const elsewhere = Array.from({ length: 20 }, () => aSession('other'));
+      await store.transaction(async (tx) => {
+        for (const s of [...live, ...closed, ...newer, ...elsewhere]) await tx.sessions.insert(s);
+      });
+      const at = T0 + 3 * MIN;
+      const updates = [...live, ...closed, ...newer].map((s) => ({ database: 'main', id: s.id, requestTime: at }));
+      updates.push(...elsewhere.map((s) => ({ database: 'main', id: s.id, requestTime: at })));
+      await store.transaction((tx) => tx.sessions.recordActivity(updates));
+      const timeOf = async (database: string, id: string) => (await store.sessions.findById(database, id))?.requestTime;
+      for (const s of live) assert.equal(await timeOf('main', s.id), at);
+      for (const s of closed) assert.equal(await timeOf('main', s.id), T0);
+      for (const s of newer) assert.equal(await timeOf('main', s.id), T0 + 9 * MIN);
+      for (const s of elsewhere) assert.equal(await timeOf('other', s.id), s.requestTime);
+    });
+
     test('updateContent replaces data or user and the request time; unknown id or another tenant → undefined, unchanged', async () => {
       const s = aSession('main');
       await store.sessions.insert(s);

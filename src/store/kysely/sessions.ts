@@ -169,18 +169,8 @@ export class KyselySessionRepository implements SessionRepository {
     return closed;
   }
 
-  async recordActivity(updates: readonly ActivityUpdate[]): Promise<void> {
-    // Activity never moves backwards and never revives a closed session.
-    for (const update of updates) {
-      await this.db
-        .updateTable('sessions')
-        .set({ request_time: update.requestTime })
-        .where('database', '=', update.database)
-        .where('id', '=', update.id)
-        .where('active', '=', 1)
-        .where('request_time', '<', update.requestTime)
-        .execute();
-    }
+  recordActivity(updates: readonly ActivityUpdate[]): Promise<void> {
+    return this.engine.recordActivity(this.db, updates);
   }
 
   async updateContent(database: string, id: string, content: SessionContent, requestTime: number): Promise<SessionRecord | undefined> {
