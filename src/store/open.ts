@@ -7,5 +7,5 @@ import { openSqliteStore } from './kysely/sqlite.js';
 import type { KyselyStore } from './kysely/store.js';
 
 export function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databaseTimeouts'>): KyselyStore {
-  return config.databaseUrl ? openPostgresStore(config.databaseUrl, 10, config.databaseTimeouts) : openSqliteStore(join(config.dataDir, 'gatehouse.db'));
+  return config.databaseUrl ? openPostgresStore(config.databaseUrl, 10, config.databaseTimeouts) : openSqliteStore(join(config.dataDir, 'gatehouse.db'), { checkpointInBackground: true });
 }

@@ -40,9 +40,14 @@ export class KyselyStore implements Store {
   readonly resetCodes;
   private readonly userListeners: UserWritten[] = [];
 
+  /**
+   * @param beforeClose what the engine's connection needs stopped first (SQLite's
+   *   checkpoint thread)
+   */
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly engine: Engine,
+    private readonly beforeClose?: () => Promise<void>,
   ) {
     const repos = repositories(db, engine, (database, id) => this.userWritten(database, id));
     this.databases = repos.databases;
@@ -100,6 +105,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.beforeClose?.();
     await this.db.destroy();
   }
 
