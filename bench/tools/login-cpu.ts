@@ -25,7 +25,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-login-cpu-'));
 const port = await freePort();
 const profileFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
 const server = spawn(process.execPath, [...profileFlags, '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', SESSION_LIMIT_PER_USER: process.env.SESSION_LIMIT_PER_USER ?? '1' },
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const url = `http://127.0.0.1:${port}`;

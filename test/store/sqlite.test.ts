@@ -85,12 +85,7 @@ test('SQLite: with checkpoints in the background, commits leave the WAL to a wor
     // checkpointed by itself, so only the worker can have moved them into the file.
     const payload = 'x'.repeat(2000);
     await store.transaction(async (tx) => {
-      for (let i = 0; i < 600; i++) {
-        await tx.sessions.insert({
-          database: 'main', id: `s${i}`, tokenDigest: `d${i}`, userId: 'u', userName: 'u', active: true, openTime: i, requestTime: i,
-          closeTime: null, expiresAt: 1e13, address: null, client: null, nodeId: null, user: null, data: { payload }, mfa: false,
-        });
-      }
+      for (let i = 0; i < 600; i++) await tx.sessions.insert(aSession('main', { data: { payload } }));
     });
     let grown = false;
     for (let waited = 0; waited < 5000 && !grown; waited += 50) {

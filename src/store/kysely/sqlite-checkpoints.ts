@@ -50,13 +50,13 @@ export function checkpointInBackground(database: Database, file: string): Backgr
   const worker = new Worker(workerSource, { eval: true, workerData: { driver, file, intervalMs } });
   worker.unref(); // never what keeps a process alive
   let stopping = false;
-  // A worker that dies (it could not open the file, say) leaves checkpoints to the writer.
-  const fallBack = () => {
-    if (!stopping && database.open) database.pragma(`wal_autocheckpoint = ${defaultAutoCheckpointPages}`);
-  };
-  worker.once('error', fallBack);
+  // A worker's failure (it could not open the file, say) must not throw in the service; its
+  // exit, unless asked for, leaves checkpoints to the writer again.
+  worker.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  void exited.then(fallBack);
+  void exited.then(() => {
+    if (!stopping && database.open) database.pragma(`wal_autocheckpoint = ${defaultAutoCheckpointPages}`);
+  });
   return {
     async stop() {
       stopping = true;
