@@ -219,12 +219,22 @@ export class SessionService {
     return sessions.map((s) => ({ ...s, requestTime: this.lastActivity(s) }));
   }
 
-  /** The database a session token's session belongs to, live or not. */
+  /**
+   * The database a session token's session belongs to, live or not. A protocol that names
+   * no database (the RPC) asks this before validating, so an active session read here is
+   * cached exactly as `validate` would cache it: the validation that follows finds it
+   * instead of reading the store a second time.
+   */
   async databaseOfToken(token: string): Promise<string | undefined> {
     if (token.length === 0 || token.length > 512) return undefined;
     const digest = digestSecret(token);
-    const cached = this.bus.healthy ? this.cache.get(digest) : undefined;
-    return (cached ?? (await this.store.sessions.findByTokenDigest(digest)))?.database;
+    const trusted = this.bus.healthy;
+    const cached = trusted ? this.cache.get(digest) : undefined;
+    if (cached !== undefined) return cached.database;
+    const generation = this.cache.generation;
+    const stored = await this.store.sessions.findByTokenDigest(digest);
+    if (stored?.active && trusted && this.bus.healthy) this.cache.setIfUnchanged(stored, generation);
+    return stored?.database;
   }
 
   /** Finds a session by token whether or not it is still live (for logout). */

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { digestSecret } from '../../src/core/ids.js';
 import { signUpAdmin, totpCode } from '../support/admin.js';
 import { api, password, signUp, startApp, type TestApp } from '../support/harness.js';
 import { rpc, RpcSocket } from '../support/rpc.js';
@@ -44,6 +45,36 @@ describe('RPC over HTTP', () => {
     assertRpcError(await rpc(app, { method: 'open_session', authentication: { user: 'alice' } }), 'validation_failed', 400);
     const missing = await rpc(app, { method: 'open_session', authentication: { user: 'alice' } });
     assert.match(missing.body.error.message, /authentication\/secret/, 'the message names the wire field');
+  });
+
+  test('validate_session of a session this node has not cached reads the store once', async () => {
+    await signUp(app, 'cold');
+    const opened = await rpc(app, { method: 'open_session', authentication: { user: 'cold', secret: password } });
+    const sessionToken = opened.body.sessionToken as string;
+    const sessions = app.core.store.sessions;
+    const findByTokenDigest = sessions.findByTokenDigest;
+    let reads = 0;
+    sessions.findByTokenDigest = (digest) => {
+      reads++;
+      return findByTokenDigest.call(sessions, digest);
+    };
+    try {
+      app.core.sessions.cache.clear();
+      // The RPC names no database: the token's own is looked up first, then validated.
+      assert.equal((await rpc(app, { method: 'validate_session', sessionToken })).body.sessionStatus, 'True');
+      assert.equal(reads, 1, 'finding the database and validating share one read');
+      assert.equal((await rpc(app, { method: 'validate_session', sessionToken })).body.sessionStatus, 'True');
+      assert.equal(reads, 1, 'then the session is cached');
+      // A closed session is not cached by the look-up: it stays an answer of the store.
+      await rpc(app, { method: 'close_session', sessionToken });
+      app.core.sessions.cache.clear();
+      reads = 0;
+      assert.equal((await rpc(app, { method: 'validate_session', sessionToken })).body.sessionStatus, 'False');
+      assert.equal((await rpc(app, { method: 'validate_session', sessionToken })).body.sessionStatus, 'False');
+      assert.equal(app.core.sessions.cache.get(digestSecret(sessionToken)), undefined);
+    } finally {
+      sessions.findByTokenDigest = findByTokenDigest;
+    }
   });
 
   test('open_session takes authentication.totp for an account with TOTP; a replayed code is refused', async () => {
