@@ -21,11 +21,12 @@ export const resetCodeLifetimeMs = 15 * 60_000;
 export const resetCodeMaxFailures = 5;
 /**
  * Every reset request answers no sooner than this after it arrived. A known account costs a
- * transaction and a mail more than an unknown one (about a millisecond idle, several under
- * load); padding both to one floor hides that difference, which a median over many requests
+ * transaction and a mail more than an unknown one (about a millisecond idle; on a loaded
+ * 2-core host in December 2026 it passed 15 ms often enough to show through a 25 ms floor);
+ * padding both to one floor hides that difference, which a median over many requests
  * would otherwise show. Resets are rare, so the wait costs users nothing they notice.
  */
-export const resetAnswerFloorMs = 25;
+export const resetAnswerFloorMs = 50;
 
 // Unambiguous when read from a mail and typed: no 0/O, 1/I/L. 10 characters ≈ 50 bits.
 const codeAlphabet = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
