@@ -2,6 +2,8 @@
 // The `gatehouse` command: serve (default), migrate, admin, service-key, keys, secret-key.
 // Every command reads the same configuration as `serve` and works on the same store, also
 // while it runs.
+// First, before any other module loads: see the file for why.
+import './tick-object-shape.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { SecretKeyError } from '../credentials/secret-box.js';
