@@ -24,11 +24,15 @@ export interface SigningKeyRules {
 
 const sealContext = (kid: string) => `signing_key:${kid}`;
 
+/** The keys are re-read for an unknown kid at most this often (tokens with made-up kids). */
+const unknownKidRereadMs = 1000;
+
 export class SigningKeys {
   private loaded = new Map<string, LoadedKey>();
   private signer: { kid: string; privateKey: KeyObject } | undefined;
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | undefined;
+  private unknownKidReread: Promise<void> | undefined;
 
   constructor(
     private readonly repository: SigningKeyRepository,
@@ -116,17 +120,39 @@ export class SigningKeys {
 
   /**
    * The public key of `kid` if it is trusted. An unknown kid may come from a rotation on
-   * another node: the keys are re-read once, at most once a second.
+   * another node, so it is looked up again in a fresh read of the keys, at most one read a
+   * second. A kid seen less than a second after the last read waits for the next one
+   * instead of being refused: its token may have been signed just after that read, and
+   * refusing it would reject a valid token.
    */
   async verificationKey(kid: string): Promise<KeyObject | undefined> {
     await this.refreshIfDue();
     let key = this.loaded.get(kid);
-    if (key === undefined && this.clock.now() - this.loadedAt >= 1000) {
-      await this.load();
+    if (key === undefined) {
+      await this.rereadForUnknownKid();
       key = this.loaded.get(kid);
     }
     if (key === undefined || !this.trusted(key.record, this.clock.now())) return undefined;
     return key.publicKey;
+  }
+
+  /** One read shared by every unknown kid that arrives before it starts. */
+  private rereadForUnknownKid(): Promise<void> {
+    this.unknownKidReread ??= (async () => {
+      try {
+        const wait = Math.min(unknownKidRereadMs, this.loadedAt + unknownKidRereadMs - this.clock.now());
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        // Unknown kids seen from here on wait for the next read: this one may have started
+        // before their keys were written. A read already under way may have too, so it is
+        // not joined but waited out.
+        this.unknownKidReread = undefined;
+        await this.loading?.catch(() => undefined);
+        await this.load();
+      } finally {
+        this.unknownKidReread = undefined;
+      }
+    })();
+    return this.unknownKidReread;
   }
 
   /** The JSON Web Key Set: every trusted public key. */
