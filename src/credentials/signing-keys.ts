@@ -139,18 +139,14 @@ export class SigningKeys {
   /** One read shared by every unknown kid that arrives before it starts. */
   private rereadForUnknownKid(): Promise<void> {
     this.unknownKidReread ??= (async () => {
-      try {
-        const wait = Math.min(unknownKidRereadMs, this.loadedAt + unknownKidRereadMs - this.clock.now());
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        // Unknown kids seen from here on wait for the next read: this one may have started
-        // before their keys were written. A read already under way may have too, so it is
-        // not joined but waited out.
-        this.unknownKidReread = undefined;
-        await this.loading?.catch(() => undefined);
-        await this.load();
-      } finally {
-        this.unknownKidReread = undefined;
-      }
+      const wait = Math.min(unknownKidRereadMs, this.loadedAt + unknownKidRereadMs - this.clock.now());
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // Unknown kids seen from here on wait for the next read: this one may have started
+      // before their keys were written. A read already under way may have too, so it is
+      // not joined but waited out.
+      this.unknownKidReread = undefined;
+      await this.loading?.catch(() => undefined);
+      await this.load();
     })();
     return this.unknownKidReread;
   }

@@ -30,6 +30,7 @@ console.log(JSON.stringify(results));
 
 test('the tick-shape holder shares its map with every tick object, across full collections', () => {
   const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '--import', 'tsx', '--input-type=module', '-e', probe], {
+    cwd: new URL('../..', import.meta.url),
     encoding: 'utf8',
     timeout: 60_000,
   });

@@ -18,7 +18,7 @@ describe('signing keys seen by another node', () => {
   async function otherNode(): Promise<{ keys: SigningKeys; reads: () => number }> {
     const { store, secrets, clock } = app.core;
     let reads = 0;
-    const repository = { ...store.signingKeys, list: () => (reads++, store.signingKeys.list()) } as typeof store.signingKeys;
+    const repository: typeof store.signingKeys = Object.assign(Object.create(store.signingKeys), { list: () => (reads++, store.signingKeys.list()) });
     const keys = new SigningKeys(repository, secrets, clock, { maxTokenTtlMs: 3_600_000, refreshMs: 30_000 });
     await keys.ensure();
     return { keys, reads: () => reads };
