@@ -1,11 +1,12 @@
-// `npm run bench [-- --quick] [--only a,b] [--profile] [--shape sqlite] [--out dir] [--src dir]`
+// `npm run bench [-- --quick] [--only a,b] [--profile] [--shape sqlite] [--out dir] [--src checkout]`
 // Runs the phases of phases/index.ts against one shape and writes latest.json, latest.md
 // and latest.svg. Servers and baselines are child processes on loopback ports; the runner
 // itself only seeds stores and drives autocannon. See bench/README.md.
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './lib/children.js';
+import { buildServer, checkoutOf } from './lib/build.js';
 import { BenchContext } from './lib/context.js';
 import { makeFigure, type Figure } from './lib/figures.js';
 import { describeMachine, finishMachine } from './lib/machine.js';
@@ -33,14 +34,15 @@ const selected = only ? phases.filter((p) => only.includes(p.name) || p.figures.
 if (selected.length === 0) throw new Error(`--only matched no phase; phases: ${phases.map((p) => p.name).join(', ')}`);
 // A partial run, or one of another source tree, must not replace the committed report.
 const outDir = values.out ?? join(repoRoot, only || values.src ? 'bench/.work/results' : 'bench/results');
-// Gatehouse children inherit it (servers/gatehouse.ts); baselines are unaffected.
-if (values.src) process.env.BENCH_SERVER_SRC = resolve(values.src);
 
 const workDir = join(repoRoot, 'bench/.work');
 mkdirSync(workDir, { recursive: true });
 const started = Date.now();
-const machine = { ...describeMachine(mode.name), ...(values.src ? { server_source: resolve(values.src) } : {}) };
+const serverCheckout = values.src ? checkoutOf(values.src) : repoRoot;
+const machine = { ...describeMachine(mode.name), ...(values.src ? { server_source: serverCheckout } : {}) };
 const ctx = new BenchContext(mode, shape, workDir, values.profile);
+// Gatehouse children inherit it (servers/gatehouse.ts); baselines are unaffected.
+process.env.BENCH_SERVER_ENTRY = buildServer(serverCheckout, ctx.log);
 ctx.log(`${mode.name} mode, shape ${shape.name}, hashing concurrency ${ctx.hashConcurrency} (baseline ${ctx.baselineHashConcurrency}), phases: ${selected.map((p) => p.name).join(', ')}`);
 
 const figures: Figure[] = [];

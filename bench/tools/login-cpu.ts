@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { freePort, untilHealthy } from '../lib/children.js';
+import { buildServer } from '../lib/build.js';
+import { freePort, repoRoot, untilHealthy } from '../lib/children.js';
 import { runLeanLoad } from '../lib/lean-load.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '8' }, profile: { type: 'string' }, client: { type: 'string', default: 'lean' } } });
@@ -24,7 +25,9 @@ const connections = Number(values.connections);
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-login-cpu-'));
 const port = await freePort();
 const profileFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-const server = spawn(process.execPath, [...profileFlags, '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+// The compiled build, as `npm start` runs it (see lib/build.ts).
+const entry = buildServer(repoRoot, console.log);
+const server = spawn(process.execPath, [...profileFlags, entry, 'serve'], {
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
