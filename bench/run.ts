@@ -3,10 +3,10 @@
 // and latest.svg. Servers and baselines are child processes on loopback ports; the runner
 // itself only seeds stores and drives autocannon. See bench/README.md.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './lib/children.js';
-import { buildServer, checkoutOf } from './lib/build.js';
+import { buildServer } from './lib/build.js';
 import { BenchContext } from './lib/context.js';
 import { makeFigure, type Figure } from './lib/figures.js';
 import { describeMachine, finishMachine } from './lib/machine.js';
@@ -38,7 +38,7 @@ const outDir = values.out ?? join(repoRoot, only || values.src ? 'bench/.work/re
 const workDir = join(repoRoot, 'bench/.work');
 mkdirSync(workDir, { recursive: true });
 const started = Date.now();
-const serverCheckout = values.src ? checkoutOf(values.src) : repoRoot;
+const serverCheckout = values.src ? resolve(values.src) : repoRoot;
 const machine = { ...describeMachine(mode.name), ...(values.src ? { server_source: serverCheckout } : {}) };
 const ctx = new BenchContext(mode, shape, workDir, values.profile);
 // Gatehouse children inherit it (servers/gatehouse.ts); baselines are unaffected.

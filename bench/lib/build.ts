@@ -6,17 +6,8 @@
 // the tree it measures first, with this checkout's TypeScript, and the children import that.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { repoRoot } from './children.js';
-
-/**
- * The checkout a `--src` argument names: the checkout itself or, as before December 2026,
- * its `src` directory.
- */
-export function checkoutOf(dir: string): string {
-  const full = resolve(dir);
-  return basename(full) === 'src' && existsSync(join(full, 'cli/main.ts')) ? dirname(full) : full;
-}
 
 /** Compiles a checkout (`tsconfig.build.json`, into its `dist/`) and returns the entry point to import. */
 export function buildServer(checkout: string, log: (line: string) => void): string {
