@@ -193,7 +193,7 @@ export async function createCore(config: Config, options: CoreOptions = {}): Pro
       // Mails under way finish or time out (each is bounded) before their transport closes.
       await mail.drain();
       mail.close();
-      passwords.close();
+      await passwords.close();
       await bus.close();
       await counters.close();
       await store.close();

@@ -1,10 +1,10 @@
-// Password hashing with argon2id. The native hash runs on libuv's thread pool (never the
-// event loop) and a limiter bounds how many run at once, so a login storm queues instead
+// Password hashing with argon2id. The native hash runs on threads of its own (never the
+// event loop, see hash-threads.ts) and a limiter bounds how many run at once, so a login storm queues instead
 // of starving session validation: `concurrency` hashes may always run, up to
 // `idleConcurrency` while the event loop is quiet (logins alone use every core). Unknown
 // users are checked against a dummy hash so a failed login costs the same either way.
-import { hash, verify } from '@node-rs/argon2';
 import type { PasswordHashParams } from '../config.js';
+import { HashThreads } from './hash-threads.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { EventLoopLoad } from './loop-load.js';
 
@@ -36,6 +36,7 @@ export class PasswordHasher {
   private readonly paramsTag: string;
   private readonly dummyHash: Promise<string>;
   private readonly load: LoadSignal | undefined;
+  private readonly threads: HashThreads;
 
   /** @param load for tests; by default the event loop's utilisation when idleConcurrency is higher */
   constructor(params: PasswordHashParams, concurrency: number, idleConcurrency = concurrency, load?: LoadSignal) {
@@ -46,10 +47,11 @@ export class PasswordHasher {
     } else {
       this.limiter = new ConcurrencyLimiter(concurrency);
     }
+    this.threads = new HashThreads(Math.max(concurrency, idleConcurrency));
     this.options = { algorithm: ARGON2ID, memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism };
     this.paramsTag = `$argon2id$v=19$m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}$`;
     // Made up front so that the first unknown-user login costs the same as every later one.
-    this.dummyHash = hash('gatehouse dummy password', this.options);
+    this.dummyHash = this.threads.hash('gatehouse dummy password', this.options);
     this.dummyHash.catch(() => undefined); // surfaced by verifyUnknownUser if it ever fails
   }
 
@@ -68,17 +70,18 @@ export class PasswordHasher {
     this.limiter.admit();
   }
 
-  /** Stops sampling the event loop. */
-  close(): void {
+  /** Stops sampling the event loop and ends the hashing threads. */
+  close(): Promise<void> {
     this.load?.stop();
+    return this.threads.close();
   }
 
   hash(password: string): Promise<string> {
-    return this.limiter.run(() => hash(password, this.options));
+    return this.limiter.run(() => this.threads.hash(password, this.options));
   }
 
   async verify(storedHash: string, password: string): Promise<PasswordCheck> {
-    const ok = await this.limiter.run(() => verify(storedHash, password).catch(() => false));
+    const ok = await this.limiter.run(() => this.threads.verify(storedHash, password).catch(() => false));
     return { ok, needsRehash: ok && !storedHash.startsWith(this.paramsTag) };
   }
 
