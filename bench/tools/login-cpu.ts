@@ -1,7 +1,7 @@
 // Where a login's CPU goes, per thread: starts `gatehouse serve` on a fresh data directory,
 // registers one account, drives password logins at it (8 connections) and reads every
 // thread's CPU time from /proc/<pid>/task/*/stat around the measured window. The event
-// loop (the main thread), libuv's pool (the argon2id hashes) and V8's helpers show apart,
+// loop (the main thread), the hashing threads (argon2id) and V8's helpers show apart,
 // and so does the load generator's own CPU, which shares the machine's cores with them.
 // A profile cannot show this: its "busy" time is wall time, inflated whenever the main
 // thread waits for a core. Linux only.
@@ -59,9 +59,9 @@ try {
   await drive(3); // warm-up: JIT, statement cache, hashing threads
 
   /** The machine's idle and total CPU ticks (all cores), from /proc/stat. */
-  const machineTicks = (): { idle: number; total: number } => {
+  const machineTicks = (): { idle: number; iowait: number; total: number } => {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { idle: fields[3]! + fields[4]!, total: fields.reduce((a, b) => a + b, 0) };
+    return { idle: fields[3]!, iowait: fields[4]!, total: fields.reduce((a, b) => a + b, 0) };
   };
   const machineBefore = machineTicks();
   const before = threadCpu();
@@ -78,8 +78,8 @@ try {
     if (spent > 0) console.log(`  ${thread.padEnd(24)} ${(spent / logins).toFixed(3)}`);
   }
   console.log(`  ${'load generator'.padEnd(24)} ${((own.user + own.system) / 1000 / logins).toFixed(3)}`);
-  const idleShare = (machineAfter.idle - machineBefore.idle) / (machineAfter.total - machineBefore.total);
-  console.log(`machine idle during the window: ${(idleShare * 100).toFixed(1)}% of all cores`);
+  const share = (key: 'idle' | 'iowait') => (((machineAfter[key] - machineBefore[key]) / (machineAfter.total - machineBefore.total)) * 100).toFixed(1);
+  console.log(`machine idle during the window: ${share('idle')}% of all cores, waiting for I/O ${share('iowait')}%`);
 } finally {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
