@@ -5,18 +5,12 @@
 // on the core the other hash holds. It waits there behind that hash while the core the
 // loop frees sits idle, until the scheduler moves it (milliseconds later). Here each slot
 // has a thread, and the next hash goes to the thread that finished last, whose core is
-// the one just freed (measured in bench/README.md: 156–176 against 191–198 logins/s).
+// the one just freed (bench/README.md, eighth pass: 183–191 against 156–176 logins/s).
 // Other users of libuv's pool (WebCrypto for tokens, file reads, DNS) also no longer wait
 // behind hashes.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-
-export interface Argon2Options {
-  algorithm: number;
-  memoryCost: number;
-  timeCost: number;
-  parallelism: number;
-}
+import type { Options as Argon2Options } from '@node-rs/argon2';
 
 type Job = { op: 'hash'; password: string; options: Argon2Options } | { op: 'verify'; stored: string; password: string };
 
@@ -45,7 +39,8 @@ parentPort.on('message', (job) => {
 
 class HashThread {
   readonly worker: Worker;
-  current: Pending | undefined;
+  private current: Pending | undefined;
+  private failure: Error | undefined;
 
   constructor(
     argon2: string,
@@ -66,9 +61,10 @@ class HashThread {
       this.onFree(this);
     });
     // A thread that dies (it could not load the binding, ran out of memory) fails only the
-    // hash it held; the next hash starts a new thread.
-    this.worker.on('error', (err) => this.gone(err));
-    this.worker.on('exit', (code) => this.gone(new Error(`hashing thread exited with code ${code}`)));
+    // hash it held, with the error it died of; the next hash starts a new thread. 'exit'
+    // follows every 'error', so the thread is let go there, once.
+    this.worker.on('error', (err) => (this.failure = err));
+    this.worker.on('exit', (code) => this.gone(this.failure ?? new Error(`hashing thread exited with code ${code}`)));
     // After the listeners, which would hold it again: an idle thread never keeps a process alive.
     this.worker.unref();
   }

@@ -1,8 +1,8 @@
 // Password hashing with argon2id. The native hash runs on threads of its own (never the
-// event loop, see hash-threads.ts) and a limiter bounds how many run at once, so a login storm queues instead
-// of starving session validation: `concurrency` hashes may always run, up to
-// `idleConcurrency` while the event loop is quiet (logins alone use every core). Unknown
-// users are checked against a dummy hash so a failed login costs the same either way.
+// event loop, see hash-threads.ts) and a limiter bounds how many run at once, so a login
+// storm queues instead of starving session validation: `concurrency` hashes may always
+// run, up to `idleConcurrency` while the event loop is quiet (logins alone use every core).
+// Unknown users are checked against a dummy hash so a failed login costs the same either way.
 import type { PasswordHashParams } from '../config.js';
 import { HashThreads } from './hash-threads.js';
 import { ConcurrencyLimiter } from './limiter.js';

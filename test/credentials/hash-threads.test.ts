@@ -78,6 +78,13 @@ describe('HashThreads', () => {
     await threads.close();
   });
 
+  test('a thread that cannot start fails its hash with the reason, and so does the next', async () => {
+    const threads = new HashThreads(1, join(dir, 'no-such-binding.cjs'));
+    await assert.rejects(threads.hash('first', options), /Cannot find module/);
+    await assert.rejects(threads.verify('a:b', 'b'), /Cannot find module/);
+    await threads.close();
+  });
+
   test('after close, hashes are refused', async () => {
     const threads = new HashThreads(1, standIn);
     await threads.hash('warm', options);
