@@ -1,27 +1,42 @@
 // Audit events and service keys on Kysely.
 import type { Kysely } from 'kysely';
 import type { AuditEvent, AuditRepository, ServiceKeyRecord, ServiceKeyRepository } from '../ports.js';
-import type { Schema } from './schema.js';
+import type { AuditEventsTable, Schema } from './schema.js';
 import { translateUnique } from './driver-errors.js';
 import { fromJson, toJson } from './json.js';
+import { prepared, type Statements } from './prepared.js';
+
+type AuditRow = Omit<AuditEventsTable, 'id'>;
+const appendEvent = prepared('audit event insert', (db, p: AuditRow) =>
+  db.insertInto('audit_events').values({
+    database: p.database,
+    at: p.at,
+    type: p.type,
+    actor: p.actor,
+    target: p.target,
+    address: p.address,
+    node_id: p.node_id,
+    details: p.details,
+  }),
+);
 
 export class KyselyAuditRepository implements AuditRepository {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly statements: Statements,
+  ) {}
 
   async append(event: AuditEvent): Promise<void> {
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        database: event.database,
-        at: event.at,
-        type: event.type,
-        actor: event.actor,
-        target: event.target,
-        address: event.address,
-        node_id: event.nodeId,
-        details: toJson(event.details),
-      })
-      .execute();
+    await this.statements.rows(appendEvent, this.db, {
+      database: event.database,
+      at: event.at,
+      type: event.type,
+      actor: event.actor,
+      target: event.target,
+      address: event.address,
+      node_id: event.nodeId,
+      details: toJson(event.details),
+    });
   }
 
   async listForTarget(database: string, target: string, limit: number): Promise<AuditEvent[]> {

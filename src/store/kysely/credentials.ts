@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { SigningKeyRecord, SigningKeyRepository, TotpRecord, TotpRepository } from '../ports.js';
 import type { Schema, SigningKeysTable, TotpCredentialsTable } from './schema.js';
 import { translateUnique } from './driver-errors.js';
+import { prepared, type Statements } from './prepared.js';
 
 const toSigningKey = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
   kid: row.kid,
@@ -63,11 +64,19 @@ const toTotp = (row: Selectable<TotpCredentialsTable>): TotpRecord => ({
   createdAt: row.created_at,
 });
 
+// Asked on every login, with or without a second factor.
+const totpOfUser = prepared('TOTP credential of a user', (db, p: { database: string; userId: string }) =>
+  db.selectFrom('totp_credentials').selectAll().where('database', '=', p.database).where('user_id', '=', p.userId),
+);
+
 export class KyselyTotpRepository implements TotpRepository {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly statements: Statements,
+  ) {}
 
   async find(database: string, userId: string): Promise<TotpRecord | undefined> {
-    const row = await this.db.selectFrom('totp_credentials').selectAll().where('database', '=', database).where('user_id', '=', userId).executeTakeFirst();
+    const [row] = await this.statements.rows(totpOfUser, this.db, { database, userId });
     return row && toTotp(row);
   }
 

@@ -5,6 +5,7 @@ import type { ActivityUpdate, ClosedSession, SessionContent, SessionFilter, Sess
 import type { Schema, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import type { Engine } from './engine.js';
+import { prepared, type PreparedStatement, type Statements } from './prepared.js';
 
 // Large id lists are split so no statement exceeds an engine's bound-parameter limit.
 const idChunk = 500;
@@ -38,10 +39,77 @@ const toClosed = (row: Pick<SessionsTable, (typeof closedColumns)[number]>): Clo
   userId: row.user_id,
 });
 
+// Every column, named once: the record type makes a missing one a compile error.
+const sessionColumns = Object.keys({
+  database: true,
+  id: true,
+  token_digest: true,
+  user_id: true,
+  user_name: true,
+  active: true,
+  open_time: true,
+  request_time: true,
+  close_time: true,
+  expires_at: true,
+  address: true,
+  client: true,
+  node_id: true,
+  user_info: true,
+  data: true,
+  mfa: true,
+} satisfies Record<keyof SessionsTable, true>) as Array<keyof SessionsTable>;
+const insertSession = prepared('session insert', (db, p: SessionsTable) =>
+  db.insertInto('sessions').values(Object.fromEntries(sessionColumns.map((column) => [column, p[column]])) as unknown as SessionsTable),
+);
+const byId = prepared('session by id', (db, p: { database: string; id: string }) =>
+  db.selectFrom('sessions').selectAll().where('database', '=', p.database).where('id', '=', p.id),
+);
+const byTokenDigest = prepared('session by token digest', (db, p: { tokenDigest: string }) =>
+  db.selectFrom('sessions').selectAll().where('token_digest', '=', p.tokenDigest),
+);
+const activeForUser = prepared('active sessions of a user', (db, p: { database: string; userId: string }) =>
+  db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('database', '=', p.database)
+    .where('user_id', '=', p.userId)
+    .where('active', '=', 1)
+    .orderBy('open_time', 'asc')
+    .orderBy('id', 'asc'),
+);
+
+type CloseParams = { database: string; closeTime: number } & Record<`id${number}`, string>;
+/**
+ * One statement per number of ids, up to a chunk (so at most `idChunk` of them): a login
+ * over the session limit closes one, the sweeper and a logout-everywhere close more.
+ */
+const closes = new Map<number, PreparedStatement<CloseParams, Pick<SessionsTable, (typeof closedColumns)[number]>>>();
+function closeOf(count: number) {
+  let statement = closes.get(count);
+  if (statement === undefined) {
+    statement = prepared(`session close of ${count}`, (db, p: CloseParams) =>
+      db
+        .updateTable('sessions')
+        .set({ active: 0, close_time: p.closeTime, user_info: null, data: null })
+        .where('database', '=', p.database)
+        .where(
+          'id',
+          'in',
+          Array.from({ length: count }, (_, i) => p[`id${i}`]!),
+        )
+        .where('active', '=', 1)
+        .returning(closedColumns),
+    );
+    closes.set(count, statement);
+  }
+  return statement;
+}
+
 export class KyselySessionRepository implements SessionRepository {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly engine: Engine,
+    private readonly statements: Statements,
   ) {}
 
   lockUser(database: string, userId: string): Promise<void> {
@@ -49,9 +117,7 @@ export class KyselySessionRepository implements SessionRepository {
   }
 
   async insert(session: SessionRecord): Promise<void> {
-    await this.db
-      .insertInto('sessions')
-      .values({
+    await this.statements.rows(insertSession, this.db, {
         database: session.database,
         id: session.id,
         token_digest: session.tokenDigest,
@@ -68,30 +134,21 @@ export class KyselySessionRepository implements SessionRepository {
         user_info: toJson(session.user),
         data: toJson(session.data),
         mfa: session.mfa ? 1 : 0,
-      })
-      .execute();
+      });
   }
 
   async findById(database: string, id: string): Promise<SessionRecord | undefined> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('database', '=', database).where('id', '=', id).executeTakeFirst();
+    const [row] = await this.statements.rows(byId, this.db, { database, id });
     return row && toRecord(row);
   }
 
   async findByTokenDigest(tokenDigest: string): Promise<SessionRecord | undefined> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst();
+    const [row] = await this.statements.rows(byTokenDigest, this.db, { tokenDigest });
     return row && toRecord(row);
   }
 
   async listActiveForUser(database: string, userId: string): Promise<SessionRecord[]> {
-    const rows = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('database', '=', database)
-      .where('user_id', '=', userId)
-      .where('active', '=', 1)
-      .orderBy('open_time', 'asc')
-      .orderBy('id', 'asc')
-      .execute();
+    const rows = await this.statements.rows(activeForUser, this.db, { database, userId });
     return rows.map(toRecord);
   }
 
@@ -117,14 +174,9 @@ export class KyselySessionRepository implements SessionRepository {
     const closed: ClosedSession[] = [];
     for (let i = 0; i < ids.length; i += idChunk) {
       const chunk = ids.slice(i, i + idChunk);
-      const rows = await this.db
-        .updateTable('sessions')
-        .set({ active: 0, close_time: closeTime, user_info: null, data: null })
-        .where('database', '=', database)
-        .where('id', 'in', chunk)
-        .where('active', '=', 1)
-        .returning(closedColumns)
-        .execute();
+      const params: CloseParams = { database, closeTime };
+      chunk.forEach((id, n) => (params[`id${n}`] = id));
+      const rows = await this.statements.rows(closeOf(chunk.length), this.db, params);
       closed.push(...rows.map(toClosed));
     }
     return closed;

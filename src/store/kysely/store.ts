@@ -11,16 +11,17 @@ import { KyselySessionRepository } from './sessions.js';
 import { KyselyAuditRepository, KyselyServiceKeyRepository } from './audit.js';
 import { KyselySigningKeyRepository, KyselyTotpRepository } from './credentials.js';
 import { KyselyFlagRepository, KyselyResetCodeRepository } from './moderation.js';
+import { Statements } from './prepared.js';
 
-function repositories(db: Kysely<Schema>, engine: Engine, userWritten: UserWritten): Repositories {
+function repositories(db: Kysely<Schema>, engine: Engine, statements: Statements, userWritten: UserWritten): Repositories {
   return {
     databases: new KyselyDatabaseRepository(db),
-    users: new KyselyUserRepository(db, userWritten),
-    sessions: new KyselySessionRepository(db, engine),
-    audit: new KyselyAuditRepository(db),
+    users: new KyselyUserRepository(db, statements, userWritten),
+    sessions: new KyselySessionRepository(db, engine, statements),
+    audit: new KyselyAuditRepository(db, statements),
     serviceKeys: new KyselyServiceKeyRepository(db),
     signingKeys: new KyselySigningKeyRepository(db),
-    totp: new KyselyTotpRepository(db),
+    totp: new KyselyTotpRepository(db, statements),
     selections: new KyselyDatabaseSelectionRepository(db),
     flags: new KyselyFlagRepository(db),
     resetCodes: new KyselyResetCodeRepository(db),
@@ -39,6 +40,8 @@ export class KyselyStore implements Store {
   readonly flags;
   readonly resetCodes;
   private readonly userListeners: UserWritten[] = [];
+  /** Compiled once for this store's dialect; shared by its transactions. */
+  private readonly statements: Statements;
 
   /**
    * @param beforeClose what the engine's connection needs stopped first (SQLite's
@@ -49,7 +52,8 @@ export class KyselyStore implements Store {
     private readonly engine: Engine,
     private readonly beforeClose?: () => Promise<void>,
   ) {
-    const repos = repositories(db, engine, (database, id) => this.userWritten(database, id));
+    this.statements = new Statements(db);
+    const repos = repositories(db, engine, this.statements, (database, id) => this.userWritten(database, id));
     this.databases = repos.databases;
     this.users = repos.users;
     this.sessions = repos.sessions;
@@ -95,7 +99,7 @@ export class KyselyStore implements Store {
     // Writes inside a transaction are announced after the commit: announced earlier, a read
     // between the two could cache the row as it was before.
     const written: Array<[string, string]> = [];
-    const result = await this.db.transaction().execute((trx) => work(repositories(trx, this.engine, (database, id) => written.push([database, id]))));
+    const result = await this.db.transaction().execute((trx) => work(repositories(trx, this.engine, this.statements, (database, id) => written.push([database, id]))));
     for (const [database, id] of written) this.userWritten(database, id);
     return result;
   }

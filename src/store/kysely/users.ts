@@ -4,6 +4,7 @@ import type { Role } from '../../core/permissions.js';
 import type { DatabaseRepository, DatabaseSelectionRepository, UserChanges, UserRecord, UserRepository, UserStatus } from '../ports.js';
 import type { Schema, UsersTable } from './schema.js';
 import { translateUnique } from './driver-errors.js';
+import { prepared, type PreparedStatement, type Statements } from './prepared.js';
 
 // SQLite names the columns, PostgreSQL the index: both markers identify the same rule.
 const userUniqueRules = {
@@ -48,12 +49,44 @@ function toColumns(changes: UserChanges): Partial<UsersTable> {
   return columns;
 }
 
+const byId = prepared('user by id', (db, p: { database: string; id: string }) =>
+  db.selectFrom('users').selectAll().where('database', '=', p.database).where('id', '=', p.id),
+);
+const byUsernameKey = prepared('user by username key', (db, p: { database: string; usernameKey: string }) =>
+  db.selectFrom('users').selectAll().where('database', '=', p.database).where('username_key', '=', p.usernameKey),
+);
+const byEmail = prepared('user by email', (db, p: { database: string; email: string }) =>
+  db.selectFrom('users').selectAll().where('database', '=', p.database).where('email', '=', p.email),
+);
+
+type UserColumns = Partial<UsersTable>;
+/** One update statement per set of changed columns (a login sets only the last-login time). */
+const updates = new Map<string, PreparedStatement<UserColumns & { where_database: string; where_id: string }, Selectable<UsersTable>>>();
+function updateOf(columns: UserColumns) {
+  const names = Object.keys(columns).sort() as Array<keyof UsersTable>;
+  const key = names.join(',');
+  let statement = updates.get(key);
+  if (statement === undefined) {
+    statement = prepared(`user update of ${key}`, (db, p) =>
+      db
+        .updateTable('users')
+        .set(Object.fromEntries(names.map((name) => [name, p[name]])))
+        .where('database', '=', p.where_database)
+        .where('id', '=', p.where_id)
+        .returningAll(),
+    );
+    updates.set(key, statement);
+  }
+  return statement;
+}
+
 /** Told of every changed or deleted user row: the store turns it into its onUserWritten. */
 export type UserWritten = (database: string, id: string) => void;
 
 export class KyselyUserRepository implements UserRepository {
   constructor(
     private readonly db: Kysely<Schema>,
+    private readonly statements: Statements,
     private readonly written: UserWritten = () => {},
   ) {}
 
@@ -85,17 +118,17 @@ export class KyselyUserRepository implements UserRepository {
   }
 
   async findById(database: string, id: string): Promise<UserRecord | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('database', '=', database).where('id', '=', id).executeTakeFirst();
+    const [row] = await this.statements.rows(byId, this.db, { database, id });
     return row && toRecord(row);
   }
 
   async findByUsernameKey(database: string, usernameKey: string): Promise<UserRecord | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('database', '=', database).where('username_key', '=', usernameKey).executeTakeFirst();
+    const [row] = await this.statements.rows(byUsernameKey, this.db, { database, usernameKey });
     return row && toRecord(row);
   }
 
   async findByEmail(database: string, email: string): Promise<UserRecord | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('database', '=', database).where('email', '=', email).executeTakeFirst();
+    const [row] = await this.statements.rows(byEmail, this.db, { database, email });
     return row && toRecord(row);
   }
 
@@ -104,8 +137,8 @@ export class KyselyUserRepository implements UserRepository {
     if (Object.keys(columns).length === 0) return this.findById(database, id);
     // The updated row comes back with the statement (both engines support RETURNING): a
     // login, which writes its last-login time, needs no second read.
-    const row = await translateUnique(
-      () => this.db.updateTable('users').set(columns).where('database', '=', database).where('id', '=', id).returningAll().executeTakeFirst(),
+    const [row] = await translateUnique(
+      () => this.statements.rows(updateOf(columns), this.db, { ...columns, where_database: database, where_id: id }),
       userUniqueRules,
     );
     this.written(database, id);
