@@ -32,6 +32,15 @@ describe('HTTP hardening', () => {
     assert.match(jwks.headers.get('cache-control') ?? '', /max-age=60/);
   });
 
+  test('a path under no surface answers 404 with the bare catalog error, since no surface\'s envelope applies', async () => {
+    for (const method of ['GET', 'POST']) {
+      const response = await fetch(`${app.url}/no/such/route`, { method });
+      assert.equal(response.status, 404, method);
+      assert.deepEqual(await response.json(), { error: { code: 'not_found', message: 'No such route.' } }, method);
+      assert.ok(response.headers.get('x-correlation-id'), method);
+    }
+  });
+
   test('HSTS is sent over HTTPS only: X-Forwarded-Proto counts from a trusted proxy, never from a client', async () => {
     const spoofed = await api(app.url, '/api/user', { headers: { 'x-forwarded-proto': 'https' } });
     assert.equal(spoofed.headers.get('strict-transport-security'), null);
