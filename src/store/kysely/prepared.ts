@@ -36,6 +36,20 @@ export function prepared<P extends object, R>(description: string, build: Build<
 }
 
 /**
+ * Statements whose shape depends on a key from a small, bounded set (the columns an update
+ * sets, the number of ids a close names): one prepared statement per key, made the first
+ * time the key is asked for.
+ */
+export function preparedFamily<K extends string | number, P extends object, R>(description: string, build: (key: K) => Build<P, R>): (key: K) => PreparedStatement<P, R> {
+  const members = new Map<K, PreparedStatement<P, R>>();
+  return (key) => {
+    let statement = members.get(key);
+    if (statement === undefined) members.set(key, (statement = prepared(`${description} (${key})`, build(key))));
+    return statement;
+  };
+}
+
+/**
  * The compiled statements of one store. Compiled against the store's own Kysely instance
  * (its dialect decides the SQL) and run on whichever connection a repository holds, the
  * store's or a transaction's.

@@ -5,7 +5,7 @@ import type { ActivityUpdate, ClosedSession, SessionContent, SessionFilter, Sess
 import type { Schema, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import type { Engine } from './engine.js';
-import { prepared, type PreparedStatement, type Statements } from './prepared.js';
+import { prepared, preparedFamily, type Statements } from './prepared.js';
 
 // Large id lists are split so no statement exceeds an engine's bound-parameter limit.
 const idChunk = 500;
@@ -83,27 +83,19 @@ type CloseParams = { database: string; closeTime: number } & Record<`id${number}
  * One statement per number of ids, up to a chunk (so at most `idChunk` of them): a login
  * over the session limit closes one, the sweeper and a logout-everywhere close more.
  */
-const closes = new Map<number, PreparedStatement<CloseParams, Pick<SessionsTable, (typeof closedColumns)[number]>>>();
-function closeOf(count: number) {
-  let statement = closes.get(count);
-  if (statement === undefined) {
-    statement = prepared(`session close of ${count}`, (db, p: CloseParams) =>
-      db
-        .updateTable('sessions')
-        .set({ active: 0, close_time: p.closeTime, user_info: null, data: null })
-        .where('database', '=', p.database)
-        .where(
-          'id',
-          'in',
-          Array.from({ length: count }, (_, i) => p[`id${i}`]!),
-        )
-        .where('active', '=', 1)
-        .returning(closedColumns),
-    );
-    closes.set(count, statement);
-  }
-  return statement;
-}
+const closeOf = preparedFamily('session close, ids', (count: number) => (db, p: CloseParams) =>
+  db
+    .updateTable('sessions')
+    .set({ active: 0, close_time: p.closeTime, user_info: null, data: null })
+    .where('database', '=', p.database)
+    .where(
+      'id',
+      'in',
+      Array.from({ length: count }, (_, i) => p[`id${i}`]!),
+    )
+    .where('active', '=', 1)
+    .returning(closedColumns),
+);
 
 export class KyselySessionRepository implements SessionRepository {
   constructor(
@@ -222,7 +214,7 @@ export class KyselySessionRepository implements SessionRepository {
   }
 
   recordActivity(updates: readonly ActivityUpdate[]): Promise<void> {
-    return this.engine.recordActivity(this.db, updates);
+    return this.engine.recordActivity(this.db, updates, this.statements);
   }
 
   async updateContent(database: string, id: string, content: SessionContent, requestTime: number): Promise<SessionRecord | undefined> {

@@ -4,7 +4,7 @@ import type { Role } from '../../core/permissions.js';
 import type { DatabaseRepository, DatabaseSelectionRepository, UserChanges, UserRecord, UserRepository, UserStatus } from '../ports.js';
 import type { Schema, UsersTable } from './schema.js';
 import { translateUnique } from './driver-errors.js';
-import { prepared, type PreparedStatement, type Statements } from './prepared.js';
+import { prepared, preparedFamily, type Statements } from './prepared.js';
 
 // SQLite names the columns, PostgreSQL the index: both markers identify the same rule.
 const userUniqueRules = {
@@ -60,25 +60,21 @@ const byEmail = prepared('user by email', (db, p: { database: string; email: str
 );
 
 type UserColumns = Partial<UsersTable>;
-/** One update statement per set of changed columns (a login sets only the last-login time). */
-const updates = new Map<string, PreparedStatement<UserColumns & { where_database: string; where_id: string }, Selectable<UsersTable>>>();
-function updateOf(columns: UserColumns) {
-  const names = Object.keys(columns).sort() as Array<keyof UsersTable>;
-  const key = names.join(',');
-  let statement = updates.get(key);
-  if (statement === undefined) {
-    statement = prepared(`user update of ${key}`, (db, p) =>
-      db
-        .updateTable('users')
-        .set(Object.fromEntries(names.map((name) => [name, p[name]])))
-        .where('database', '=', p.where_database)
-        .where('id', '=', p.where_id)
-        .returningAll(),
-    );
-    updates.set(key, statement);
-  }
-  return statement;
-}
+/**
+ * One update statement per set of changed columns (a login sets only the last-login time),
+ * keyed by their sorted names: at most one per subset of what `toColumns` writes.
+ */
+const updateOfColumns = preparedFamily('user update of', (key: string) => {
+  const names = key.split(',') as Array<keyof UsersTable>;
+  return (db, p: UserColumns & { where_database: string; where_id: string }) =>
+    db
+      .updateTable('users')
+      .set(Object.fromEntries(names.map((name) => [name, p[name]])))
+      .where('database', '=', p.where_database)
+      .where('id', '=', p.where_id)
+      .returningAll();
+});
+const updateOf = (columns: UserColumns) => updateOfColumns(Object.keys(columns).sort().join(','));
 
 /** Told of every changed or deleted user row: the store turns it into its onUserWritten. */
 export type UserWritten = (database: string, id: string) => void;
