@@ -6,7 +6,11 @@
 // A profile cannot show this: its "busy" time is wall time, inflated whenever the main
 // thread waits for a core. Linux only.
 // Usage: tsx bench/tools/login-cpu.ts [--seconds 8] [--connections 8] [--profile <dir>] [--client lean|autocannon]
-// (--profile writes the server's V8 CPU profile there, for tools/profile-summary.ts.)
+//        [--rate <logins/s>] [--node-flags="<flags>"]
+// (--profile writes the server's V8 CPU profile there, for tools/profile-summary.ts;
+// --rate caps the logins per second, with autocannon, so builds or settings compare at the
+// same load rather than each at its own ceiling; --node-flags go to the server's node,
+// e.g. --perf-basic-prof-only-functions for `perf` with JavaScript names.)
 // (PASSWORD_HASH and the other settings come from the environment, as for the server.)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -18,16 +22,28 @@ import { buildServer } from '../lib/build.js';
 import { freePort, repoRoot, untilHealthy } from '../lib/children.js';
 import { runLeanLoad } from '../lib/lean-load.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '8' }, profile: { type: 'string' }, client: { type: 'string', default: 'lean' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '8' },
+    profile: { type: 'string' },
+    client: { type: 'string', default: 'lean' },
+    rate: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
+  },
+});
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+if (rate !== undefined && values.client !== 'autocannon') throw new Error('--rate needs --client autocannon (the lean client sends as fast as answers come)');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-login-cpu-'));
 const port = await freePort();
 const profileFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
 // The compiled build, as `npm start` runs it (see lib/build.ts).
 const entry = buildServer(repoRoot, console.log);
-const server = spawn(process.execPath, [...profileFlags, entry, 'serve'], {
+const nodeFlags = values['node-flags'].split(' ').filter((flag) => flag !== '');
+const server = spawn(process.execPath, [...profileFlags, ...nodeFlags, entry, 'serve'], {
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
@@ -52,7 +68,7 @@ try {
   };
   const load = { url: `${url}/api/user/session/create`, method: 'POST' as const, connections, headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) };
   const drive = async (duration: number): Promise<number> => {
-    if (values.client === 'autocannon') return (await autocannon({ ...load, duration }))['2xx'];
+    if (values.client === 'autocannon') return (await autocannon({ ...load, duration, ...(rate === undefined ? {} : { overallRate: rate }) }))['2xx'];
     const request = { method: 'POST', path: '/api/user/session/create', headers: load.headers, body: load.body };
     return (await runLeanLoad({ url, connections, durationS: duration, request: () => request })).ok;
   };

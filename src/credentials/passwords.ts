@@ -1,11 +1,10 @@
 // Password hashing with argon2id. The native hash runs on threads of its own (never the
-// event loop, see hash-threads.ts) and a limiter bounds how many run at once, so a login
-// storm queues instead of starving session validation: `concurrency` hashes may always
-// run, up to `idleConcurrency` while the event loop is quiet (logins alone use every core).
+// event loop, see hash-threads.ts), which bound how many run at once, so a login storm
+// queues instead of starving session validation: `concurrency` hashes may always run, up
+// to `idleConcurrency` while the event loop is quiet (logins alone use every core).
 // Unknown users are checked against a dummy hash so a failed login costs the same either way.
 import type { PasswordHashParams } from '../config.js';
 import { HashThreads } from './hash-threads.js';
-import { ConcurrencyLimiter } from './limiter.js';
 import { EventLoopLoad } from './loop-load.js';
 
 /**
@@ -31,7 +30,6 @@ export interface PasswordCheck {
 }
 
 export class PasswordHasher {
-  private readonly limiter: ConcurrencyLimiter;
   private readonly options;
   private readonly paramsTag: string;
   private readonly dummyHash: Promise<string>;
@@ -41,13 +39,11 @@ export class PasswordHasher {
   /** @param load for tests; by default the event loop's utilisation when idleConcurrency is higher */
   constructor(params: PasswordHashParams, concurrency: number, idleConcurrency = concurrency, load?: LoadSignal) {
     if (idleConcurrency > concurrency) {
-      this.load = load ?? new EventLoopLoad(quietLoop, () => this.limiter.admit());
-      const signal = this.load;
-      this.limiter = new ConcurrencyLimiter(() => (signal.quiet ? idleConcurrency : concurrency));
+      const signal = (this.load = load ?? new EventLoopLoad(quietLoop, () => this.threads.admit()));
+      this.threads = new HashThreads(idleConcurrency, { limit: () => (signal.quiet ? idleConcurrency : concurrency) });
     } else {
-      this.limiter = new ConcurrencyLimiter(concurrency);
+      this.threads = new HashThreads(concurrency);
     }
-    this.threads = new HashThreads(Math.max(concurrency, idleConcurrency));
     this.options = { algorithm: ARGON2ID, memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism };
     this.paramsTag = `$argon2id$v=19$m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}$`;
     // Made up front so that the first unknown-user login costs the same as every later one.
@@ -55,19 +51,19 @@ export class PasswordHasher {
     this.dummyHash.catch(() => undefined); // surfaced by verifyUnknownUser if it ever fails
   }
 
-  /** Hashes waiting for a free slot; exposed for metrics. */
+  /** Hashes not started yet; exposed for metrics. */
   get queued(): number {
-    return this.limiter.queued;
+    return this.threads.queued;
   }
 
   /** Hashes running now; exposed for metrics. */
   get running(): number {
-    return this.limiter.active;
+    return this.threads.running;
   }
 
   /** Lets a waiting hash start once the load signal has turned quiet (tests call it). */
   admit(): void {
-    this.limiter.admit();
+    this.threads.admit();
   }
 
   /** Stops sampling the event loop and ends the hashing threads. */
@@ -77,11 +73,11 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return this.limiter.run(() => this.threads.hash(password, this.options));
+    return this.threads.hash(password, this.options);
   }
 
   async verify(storedHash: string, password: string): Promise<PasswordCheck> {
-    const ok = await this.limiter.run(() => this.threads.verify(storedHash, password).catch(() => false));
+    const ok = await this.threads.verify(storedHash, password).catch(() => false);
     return { ok, needsRehash: ok && !storedHash.startsWith(this.paramsTag) };
   }
 

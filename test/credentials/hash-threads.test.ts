@@ -1,7 +1,7 @@
 // The hashing threads: argon2id off the event loop on threads of Gatehouse's own. Most
 // tests give them a stand-in binding (written to a temporary directory) that reports which
 // thread ran it, or ends its thread on request, so reuse and failure show plainly.
-import { after, describe, test } from 'node:test';
+import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,18 +13,25 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-hash-threads-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 // hashSync answers "<threadId>:<password>" after a short busy wait (so concurrent jobs
-// overlap); "exit" ends the thread, "throw" fails.
+// overlap); "exit" ends the thread, "throw" fails; "hold:<file>" runs until that file
+// exists (a hash the test ends when it chooses); "stamp…" adds "@<time it finished>".
 const standIn = join(dir, 'argon2-stand-in.cjs');
 writeFileSync(
   standIn,
   `const { threadId } = require('node:worker_threads');
+const { existsSync } = require('node:fs');
+const pause = new Int32Array(new SharedArrayBuffer(4));
 module.exports = {
   hashSync(password) {
     if (password === 'exit') process.exit(3);
     if (password === 'throw') throw new Error('no such hash');
-    const until = Date.now() + 20;
-    while (Date.now() < until);
-    return threadId + ':' + password;
+    if (password.startsWith('hold:')) {
+      while (!existsSync(password.slice(5))) Atomics.wait(pause, 0, 0, 2);
+    } else {
+      const until = Date.now() + 20;
+      while (Date.now() < until);
+    }
+    return threadId + ':' + password + (password.startsWith('stamp') ? '@' + Date.now() : '');
   },
   verifySync(stored, password) {
     if (!stored.includes(':')) throw new Error('malformed hash');
@@ -35,6 +42,24 @@ module.exports = {
 );
 const options = { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 };
 const threadOf = (hashed: string): number => Number(hashed.slice(0, hashed.indexOf(':')));
+const finishedAt = (hashed: string): number => Number(hashed.slice(hashed.lastIndexOf('@') + 1));
+
+/** Hashes the tests hold, released whatever happens so a failed test cannot hang the run. */
+const holds = new Set<() => void>();
+afterEach(() => {
+  for (const release of holds) release();
+  holds.clear();
+});
+
+/** A hash of the stand-in that runs until `release` is called. */
+function held(threads: HashThreads, name: string) {
+  const file = join(dir, `${name}-${process.hrtime.bigint()}`);
+  const release = () => writeFileSync(file, '');
+  holds.add(release);
+  const hashed = threads.hash(`hold:${file}`, options);
+  hashed.catch(() => undefined); // a test that fails early leaves it to afterEach
+  return { hashed, release };
+}
 
 describe('HashThreads', () => {
   test('hashes and verifies with the real argon2id, off the main thread', async () => {
@@ -48,7 +73,7 @@ describe('HashThreads', () => {
   });
 
   test('never more threads than its size; the next hash goes to the thread that finished last', async () => {
-    const threads = new HashThreads(2, standIn);
+    const threads = new HashThreads(2, { argon2: standIn });
     const concurrent = await Promise.all(['a', 'b', 'c', 'd'].map((password) => threads.hash(password, options)));
     assert.deepEqual(
       concurrent.map((hashed) => hashed.slice(hashed.indexOf(':') + 1)),
@@ -63,12 +88,15 @@ describe('HashThreads', () => {
     await threads.close();
   });
 
-  test('a failure is that hash’s alone: a thrown error or a thread that ends rejects it, the next hash works', async () => {
-    const threads = new HashThreads(1, standIn);
+  test('a failure is that hash’s alone: a thrown error or a thread that ends rejects it; the hash it held ahead and the next one work', async () => {
+    const threads = new HashThreads(1, { argon2: standIn });
     await assert.rejects(threads.hash('throw', options), /no such hash/);
     assert.match(await threads.hash('after a throw', options), /:after a throw$/);
     const before = threadOf(await threads.hash('x', options));
-    const [ended, queued] = await Promise.allSettled([threads.hash('exit', options), threads.hash('queued behind it', options)]);
+    // The second is held ahead by the thread that ends: it goes back to the queue.
+    const both = [threads.hash('exit', options), threads.hash('queued behind it', options)];
+    assert.equal(threads.queued, 1);
+    const [ended, queued] = (await Promise.allSettled(both)) as [PromiseSettledResult<string>, PromiseSettledResult<string>];
     assert.equal(ended.status, 'rejected');
     assert.match(String((ended as PromiseRejectedResult).reason), /exited with code 3/);
     assert.equal(queued.status, 'fulfilled');
@@ -78,15 +106,77 @@ describe('HashThreads', () => {
     await threads.close();
   });
 
+  test('a busy thread holds the next hash ahead and starts it without waiting for the event loop', async () => {
+    const threads = new HashThreads(1, { argon2: standIn });
+    await threads.hash('warm', options);
+    const both = [threads.hash('stamp 1', options), threads.hash('stamp 2', options)];
+    assert.equal(threads.running, 1);
+    assert.equal(threads.queued, 1, 'the second waits in the thread, not here');
+    // Keep this thread's event loop busy: a thread that waited for it to read the first
+    // answer before it got the second hash could not finish that one meanwhile.
+    const blockedUntil = Date.now() + 400;
+    while (Date.now() < blockedUntil);
+    const [first, second] = await Promise.all(both);
+    assert.equal(threadOf(first!), threadOf(second!));
+    assert.ok(finishedAt(second!) < blockedUntil, `the second hash finished ${finishedAt(second!) - blockedUntil} ms after the loop was free again`);
+    await threads.close();
+  });
+
+  test('the limit bounds the threads hashing at once: raised, admit starts queued hashes; lowered, no hash starts until busy threads are below it', { timeout: 10_000 }, async () => {
+    let limit = 1;
+    const threads = new HashThreads(2, { argon2: standIn, limit: () => limit });
+    const a = held(threads, 'a');
+    const b = held(threads, 'b');
+    const c = held(threads, 'c');
+    assert.equal(threads.running, 1, 'limit 1: one thread hashes');
+    assert.equal(threads.queued, 2, 'b ahead in that thread, c waiting');
+    limit = 2;
+    threads.admit();
+    assert.equal(threads.running, 2, 'raised: c starts on a second thread at once');
+    assert.equal(threads.queued, 1);
+
+    limit = 1;
+    const later = [threads.hash('d', options), threads.hash('e', options)];
+    assert.equal(threads.queued, 3, 'above the lowered limit nothing more is posted');
+    c.release();
+    const cThread = threadOf(await c.hashed);
+    assert.equal(threads.running, 1);
+    assert.equal(threads.queued, 3, 'the idle thread stays idle: the busy one is at the limit and holds b already');
+    a.release();
+    b.release();
+    const aThread = threadOf(await a.hashed);
+    assert.notEqual(aThread, cThread);
+    assert.equal(threadOf(await b.hashed), aThread);
+    const [d, e] = await Promise.all(later);
+    assert.deepEqual([threadOf(d!), threadOf(e!)], [aThread, aThread], 'd and e ran one at a time, on the thread that stayed busy');
+    assert.equal(threads.running, 0);
+    assert.equal(threads.queued, 0);
+    await threads.close();
+  });
+
+  test('close refuses every hash not answered: running, held ahead and queued', { timeout: 10_000 }, async () => {
+    const threads = new HashThreads(1, { argon2: standIn });
+    const running = held(threads, 'never');
+    const ahead = threads.hash('ahead', options);
+    const queued = threads.hash('queued', options);
+    assert.equal(threads.queued, 2);
+    const outcomes = Promise.allSettled([running.hashed, ahead, queued]);
+    await threads.close();
+    const settled = await outcomes;
+    assert.deepEqual(settled.map((s) => s.status), ['rejected', 'rejected', 'rejected']);
+    assert.match(String((settled[1] as PromiseRejectedResult).reason), /stopped/);
+    assert.match(String((settled[2] as PromiseRejectedResult).reason), /stopped/);
+  });
+
   test('a thread that cannot start fails its hash with the reason, and so does the next', async () => {
-    const threads = new HashThreads(1, join(dir, 'no-such-binding.cjs'));
+    const threads = new HashThreads(1, { argon2: join(dir, 'no-such-binding.cjs') });
     await assert.rejects(threads.hash('first', options), /Cannot find module/);
     await assert.rejects(threads.verify('a:b', 'b'), /Cannot find module/);
     await threads.close();
   });
 
   test('after close, hashes are refused', async () => {
-    const threads = new HashThreads(1, standIn);
+    const threads = new HashThreads(1, { argon2: standIn });
     await threads.hash('warm', options);
     await threads.close();
     await assert.rejects(threads.hash('late', options), /stopped/);
@@ -96,7 +186,7 @@ describe('HashThreads', () => {
     // Nothing else holds the child's event loop: it must wait for the hash, then exit.
     const probe = `
       import { HashThreads } from ${JSON.stringify(new URL('../../src/credentials/hash-threads.ts', import.meta.url).pathname)};
-      const threads = new HashThreads(2, ${JSON.stringify(standIn)});
+      const threads = new HashThreads(2, { argon2: ${JSON.stringify(standIn)} });
       void threads.hash('kept', { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 }).then((hashed) => console.log(hashed.split(':')[1]));
     `;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { encoding: 'utf8', timeout: 20_000 });
