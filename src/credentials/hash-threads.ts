@@ -9,11 +9,14 @@
 // Other users of libuv's pool (WebCrypto for tokens, file reads, DNS) also no longer wait
 // behind hashes.
 //
-// A busy thread also holds the next hash in its port, so it starts that one the moment it
-// posts its answer instead of sleeping until the event loop has read the answer and sent
-// more work: with one hash per thread the 2-core machine sat 5–6% idle during logins, in
-// those hand-overs (bench/README.md, tenth pass). How many threads may hash at once is this
-// class's limit, so a thread that holds a hash ahead never adds to the parallelism.
+// While every thread may hash (logins alone), a busy thread also holds the next hash in
+// its port, so it starts that one the moment it posts its answer instead of sleeping until
+// the event loop has read the answer and sent more work: with one hash per thread the
+// 2-core machine sat 5–8% idle during logins, in those hand-overs (bench/README.md, tenth
+// pass). Under a lowered limit (validation is busy) a thread holds nothing ahead: each
+// hash then waits for the event loop, so hashing yields to the loop's backlog. How many
+// threads may hash at once is this class's limit, so a hash held ahead never adds to the
+// parallelism.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Options as Argon2Options } from '@node-rs/argon2';
@@ -166,8 +169,9 @@ export class HashThreads {
 
   /**
    * Below the limit, the next hash starts on an idle thread (or a new one). At the limit,
-   * it goes ahead to the busy thread that will finish first, if that one holds none yet.
-   * Above it (the limit just dropped), nothing is posted until threads have finished.
+   * if the limit is every thread, it goes ahead to the busy thread that will finish first,
+   * if that one holds none yet. Otherwise, and above the limit (it just dropped), nothing
+   * is posted until a thread has finished.
    */
   private dispatch(): void {
     while (this.waiting.length > 0) {
@@ -177,7 +181,7 @@ export class HashThreads {
       if (busy < allowed) {
         thread = this.free.pop() ?? this.spawn();
         thread.startedAt = ++this.started;
-      } else if (busy === allowed) {
+      } else if (busy === allowed && allowed === this.size) {
         thread = this.firstToFinish();
       }
       if (thread === undefined) return;

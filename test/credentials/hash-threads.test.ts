@@ -122,6 +122,20 @@ describe('HashThreads', () => {
     await threads.close();
   });
 
+  test('below the full limit a thread holds nothing ahead: the next hash waits for the event loop', async () => {
+    const threads = new HashThreads(2, { argon2: standIn, limit: 1 });
+    await threads.hash('warm', options);
+    const both = [threads.hash('stamp 1', options), threads.hash('stamp 2', options)];
+    assert.equal(threads.running, 1);
+    assert.equal(threads.queued, 1);
+    const blockedUntil = Date.now() + 200;
+    while (Date.now() < blockedUntil);
+    const [first, second] = await Promise.all(both);
+    assert.ok(finishedAt(second!) >= blockedUntil, 'the second hash was posted only once the loop had read the first answer');
+    assert.equal(threadOf(second!), threadOf(first!), 'and went to the thread that finished last');
+    await threads.close();
+  });
+
   test('the limit bounds the threads hashing at once: raised, admit starts queued hashes; lowered, no hash starts until busy threads are below it', { timeout: 10_000 }, async () => {
     let limit = 1;
     const threads = new HashThreads(2, { argon2: standIn, limit: () => limit });
@@ -129,26 +143,26 @@ describe('HashThreads', () => {
     const b = held(threads, 'b');
     const c = held(threads, 'c');
     assert.equal(threads.running, 1, 'limit 1: one thread hashes');
-    assert.equal(threads.queued, 2, 'b ahead in that thread, c waiting');
+    assert.equal(threads.queued, 2, 'b and c wait here');
     limit = 2;
     threads.admit();
-    assert.equal(threads.running, 2, 'raised: c starts on a second thread at once');
-    assert.equal(threads.queued, 1);
+    assert.equal(threads.running, 2, 'raised: b starts on a second thread at once');
+    assert.equal(threads.queued, 1, 'at the full limit, c goes ahead to the thread that started first');
 
     limit = 1;
     const later = [threads.hash('d', options), threads.hash('e', options)];
     assert.equal(threads.queued, 3, 'above the lowered limit nothing more is posted');
-    c.release();
-    const cThread = threadOf(await c.hashed);
-    assert.equal(threads.running, 1);
-    assert.equal(threads.queued, 3, 'the idle thread stays idle: the busy one is at the limit and holds b already');
-    a.release();
     b.release();
+    const bThread = threadOf(await b.hashed);
+    assert.equal(threads.running, 1);
+    assert.equal(threads.queued, 3, 'the idle thread stays idle: one thread hashes, at the lowered limit');
+    a.release();
     const aThread = threadOf(await a.hashed);
-    assert.notEqual(aThread, cThread);
-    assert.equal(threadOf(await b.hashed), aThread);
+    assert.notEqual(aThread, bThread);
+    c.release();
+    assert.equal(threadOf(await c.hashed), aThread, 'c ran where it was held');
     const [d, e] = await Promise.all(later);
-    assert.deepEqual([threadOf(d!), threadOf(e!)], [aThread, aThread], 'd and e ran one at a time, on the thread that stayed busy');
+    assert.deepEqual([threadOf(d!), threadOf(e!)], [aThread, aThread], 'd and e ran one at a time, on the thread that finished last');
     assert.equal(threads.running, 0);
     assert.equal(threads.queued, 0);
     await threads.close();

@@ -53,7 +53,7 @@ describe('adaptive hashing limit', () => {
     // the event loop, and then nothing would be running any more to count.
     const busy = [hasher.verify(stored, password), hasher.verify(stored, password), hasher.verify(stored, password)];
     assert.equal(hasher.running, 1, 'busy: one at a time');
-    assert.equal(hasher.queued, 2, 'one held ahead by the busy thread, one waiting');
+    assert.equal(hasher.queued, 2, 'both wait: under the lowered limit no thread holds a hash ahead');
     load.quiet = true;
     hasher.admit();
     assert.equal(hasher.running, 2, 'quiet: the waiting one starts at once');
