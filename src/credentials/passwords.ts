@@ -39,7 +39,8 @@ export class PasswordHasher {
   /** @param load for tests; by default the event loop's utilisation when idleConcurrency is higher */
   constructor(params: PasswordHashParams, concurrency: number, idleConcurrency = concurrency, load?: LoadSignal) {
     if (idleConcurrency > concurrency) {
-      const signal = (this.load = load ?? new EventLoopLoad(quietLoop, () => this.threads.admit()));
+      const signal = load ?? new EventLoopLoad(quietLoop, () => this.threads.admit());
+      this.load = signal;
       this.threads = new HashThreads(idleConcurrency, { limit: () => (signal.quiet ? idleConcurrency : concurrency) });
     } else {
       this.threads = new HashThreads(concurrency);

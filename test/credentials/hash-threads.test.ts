@@ -14,7 +14,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // hashSync answers "<threadId>:<password>" after a short busy wait (so concurrent jobs
 // overlap); "exit" ends the thread, "throw" fails; "hold:<file>" runs until that file
-// exists (a hash the test ends when it chooses); "stamp…" adds "@<time it finished>".
+// exists (a hash the test ends when it chooses); "stamp…" adds "@<started>-<finished>".
 const standIn = join(dir, 'argon2-stand-in.cjs');
 writeFileSync(
   standIn,
@@ -23,6 +23,7 @@ const { existsSync } = require('node:fs');
 const pause = new Int32Array(new SharedArrayBuffer(4));
 module.exports = {
   hashSync(password) {
+    const started = Date.now();
     if (password === 'exit') process.exit(3);
     if (password === 'throw') throw new Error('no such hash');
     if (password.startsWith('hold:')) {
@@ -31,7 +32,7 @@ module.exports = {
       const until = Date.now() + 20;
       while (Date.now() < until);
     }
-    return threadId + ':' + password + (password.startsWith('stamp') ? '@' + Date.now() : '');
+    return threadId + ':' + password + (password.startsWith('stamp') ? '@' + started + '-' + Date.now() : '');
   },
   verifySync(stored, password) {
     if (!stored.includes(':')) throw new Error('malformed hash');
@@ -42,7 +43,18 @@ module.exports = {
 );
 const options = { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 };
 const threadOf = (hashed: string): number => Number(hashed.slice(0, hashed.indexOf(':')));
-const finishedAt = (hashed: string): number => Number(hashed.slice(hashed.lastIndexOf('@') + 1));
+const finishedAt = (hashed: string): number => Number(hashed.slice(hashed.lastIndexOf('-') + 1));
+const startedAt = (hashed: string): number => Number(hashed.slice(hashed.lastIndexOf('@') + 1, hashed.lastIndexOf('-')));
+
+/** The most stamped hashes that ran at once (one ending as another starts is not overlap). */
+function peakOf(hashed: readonly string[]): number {
+  const events = hashed.flatMap((h) => [[startedAt(h), 1] as const, [finishedAt(h), -1] as const]);
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let running = 0;
+  let peak = 0;
+  for (const [, step] of events) peak = Math.max(peak, (running += step));
+  return peak;
+}
 
 /** Hashes the tests hold, released whatever happens so a failed test cannot hang the run. */
 const holds = new Set<() => void>();
@@ -134,6 +146,23 @@ describe('HashThreads', () => {
     assert.ok(finishedAt(second!) >= blockedUntil, 'the second hash was posted only once the loop had read the first answer');
     assert.equal(threadOf(second!), threadOf(first!), 'and went to the thread that finished last');
     await threads.close();
+  });
+
+  test('hashes start in the order they were submitted and never more run at once than the limit, across hand-overs', async () => {
+    const stamps = Array.from({ length: 6 }, (_, i) => `stamp ${i}`);
+    const oneAtATime = new HashThreads(2, { argon2: standIn, limit: 1 });
+    const serial = await Promise.all(stamps.map((name) => oneAtATime.hash(name, options)));
+    assert.equal(peakOf(serial), 1);
+    const starts = serial.map(startedAt);
+    assert.deepEqual(starts, [...starts].sort((x, y) => x - y), 'started in submission order');
+    await oneAtATime.close();
+
+    const twoAtATime = new HashThreads(2, { argon2: standIn });
+    await Promise.all([twoAtATime.hash('warm', options), twoAtATime.hash('warm', options)]);
+    const paired = await Promise.all(stamps.map((name) => twoAtATime.hash(name, options)));
+    assert.ok(peakOf(paired) <= 2, 'a held hash adds no parallelism');
+    assert.equal(new Set(paired.map(threadOf)).size, 2, 'both threads hash');
+    await twoAtATime.close();
   });
 
   test('the limit bounds the threads hashing at once: raised, admit starts queued hashes; lowered, no hash starts until busy threads are below it', { timeout: 10_000 }, async () => {
