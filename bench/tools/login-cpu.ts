@@ -5,7 +5,7 @@
 // and so does the load generator's own CPU, which shares the machine's cores with them.
 // A profile cannot show this: its "busy" time is wall time, inflated whenever the main
 // thread waits for a core. Linux only.
-// Usage: tsx bench/tools/login-cpu.ts [--seconds 8] [--connections 8] [--profile <dir>] [--client lean|autocannon]
+// Usage: tsx bench/tools/login-cpu.ts [--seconds 8] [--warmup 3] [--connections 8] [--profile <dir>] [--client lean|autocannon]
 //        [--rate <logins/s>] [--node-flags="<flags>"]
 // (--profile writes the server's V8 CPU profile there, for tools/profile-summary.ts;
 // --rate caps the logins per second, with autocannon, so builds or settings compare at the
@@ -25,6 +25,7 @@ import { runLeanLoad } from '../lib/lean-load.js';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '8' },
     profile: { type: 'string' },
     client: { type: 'string', default: 'lean' },
@@ -72,7 +73,7 @@ try {
     const request = { method: 'POST', path: '/api/user/session/create', headers: load.headers, body: load.body };
     return (await runLeanLoad({ url, connections, durationS: duration, request: () => request })).ok;
   };
-  await drive(3); // warm-up: JIT, statement cache, hashing threads
+  await drive(Number(values.warmup)); // warm-up: JIT, statement cache, hashing threads
 
   /** The machine's idle and total CPU ticks (all cores), from /proc/stat. */
   const machineTicks = (): { idle: number; iowait: number; total: number } => {
