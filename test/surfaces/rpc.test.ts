@@ -200,6 +200,33 @@ describe('RPC over WebSocket', () => {
     }
   });
 
+  test('replies made in one turn leave the server in one write, not one each', async () => {
+    let serverSide: net.Socket | undefined;
+    app.server.app.server.once('connection', (connection: net.Socket) => (serverSide = connection));
+    const socket = await RpcSocket.open(app);
+    try {
+      const { sessionToken } = await socket.call({ method: 'open_session', authentication: { user: 'carol', secret: password } });
+      let writes = 0;
+      for (const method of ['_write', '_writev'] as const) {
+        const original = serverSide![method]!.bind(serverSide);
+        (serverSide as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          writes++;
+          return (original as (...a: unknown[]) => void)(...args);
+        };
+      }
+      // The 50 frames leave the client in one write, so the server reads them together (in
+      // turns of RPC_MAX_IN_FLIGHT, 8 here): corked, that is 7 writes; uncorked, 50.
+      const tcp = (socket.socket as unknown as { _socket: net.Socket })._socket;
+      tcp.cork();
+      const replies = Array.from({ length: 50 }, (_, i) => socket.call({ method: 'validate_session', sessionToken, id: `w${i}` }));
+      tcp.uncork();
+      for (const [i, reply] of (await Promise.all(replies)).entries()) assert.deepEqual([reply.id, reply.status], [`w${i}`, 'ok']);
+      assert.ok(writes <= 20, `${writes} writes for 50 replies`);
+    } finally {
+      await socket.close();
+    }
+  });
+
   test('malformed, binary, oversized and too deep frames get an error reply; the connection goes on', async () => {
     const socket = await RpcSocket.open(app);
     try {
