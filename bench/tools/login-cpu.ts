@@ -5,7 +5,7 @@
 // and so does the load generator's own CPU, which shares the machine's cores with them.
 // A profile cannot show this: its "busy" time is wall time, inflated whenever the main
 // thread waits for a core. Linux only.
-// Usage: tsx bench/tools/login-cpu.ts [--seconds 8] [--warmup 3] [--connections 8] [--profile <dir>] [--client lean|autocannon]
+// Usage: tsx bench/tools/login-cpu.ts [--seconds 8] [--warmup 3] [--login rest|token] [--connections 8] [--profile <dir>] [--client lean|autocannon]
 //        [--rate <logins/s>] [--node-flags="<flags>"]
 // (--profile writes the server's V8 CPU profile there, for tools/profile-summary.ts;
 // --rate caps the logins per second, with autocannon, so builds or settings compare at the
@@ -26,6 +26,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '3' },
+    login: { type: 'string', default: 'rest' },
     connections: { type: 'string', default: '8' },
     profile: { type: 'string' },
     client: { type: 'string', default: 'lean' },
@@ -33,6 +34,10 @@ const { values } = parseArgs({
     'node-flags': { type: 'string', default: '' },
   },
 });
+// The REST login, or the account message API's token login (a login plus a signed JWT).
+const loginPaths: Record<string, string> = { rest: '/api/user/session/create', token: '/api/v2/RequestLoginToken' };
+const loginPath = loginPaths[values.login];
+if (loginPath === undefined) throw new Error(`--login takes ${Object.keys(loginPaths).join(' or ')}`);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const rate = values.rate === undefined ? undefined : Number(values.rate);
@@ -67,10 +72,10 @@ try {
     }
     return times;
   };
-  const load = { url: `${url}/api/user/session/create`, method: 'POST' as const, connections, headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) };
+  const load = { url: `${url}${loginPath}`, method: 'POST' as const, connections, headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) };
   const drive = async (duration: number): Promise<number> => {
     if (values.client === 'autocannon') return (await autocannon({ ...load, duration, ...(rate === undefined ? {} : { overallRate: rate }) }))['2xx'];
-    const request = { method: 'POST', path: '/api/user/session/create', headers: load.headers, body: load.body };
+    const request = { method: 'POST', path: loginPath, headers: load.headers, body: load.body };
     return (await runLeanLoad({ url, connections, durationS: duration, request: () => request })).ok;
   };
   await drive(Number(values.warmup)); // warm-up: JIT, statement cache, hashing threads

@@ -45,8 +45,9 @@ describe('access tokens', () => {
     assert.match(cacheControl ?? '', /max-age=\d+/);
     assert.ok(jwks.keys.every((key) => key.kty === 'OKP' && key.crv === 'Ed25519' && key.alg === 'EdDSA' && !('d' in key)), 'public halves only');
     const { payload, protectedHeader } = await verifyIndependently(app, token);
-    assert.equal(protectedHeader.alg, 'EdDSA');
+    assert.deepEqual([protectedHeader.alg, protectedHeader.typ, Object.keys(protectedHeader).sort()], ['EdDSA', 'JWT', ['alg', 'kid', 'typ']]);
     assert.ok(jwks.keys.some((key) => key.kid === protectedHeader.kid));
+    assert.deepEqual(Object.keys(payload).sort(), ['db', 'exp', 'iat', 'jti', 'role', 'sid', 'sub'], 'the claims, and nothing else');
     assert.deepEqual([payload.sub, payload.sid, payload.db, payload.role], [alice.userId, alice.sessionId, 'main', 'user']);
     assert.equal(typeof payload.jti, 'string');
     assert.equal(payload.exp! - payload.iat!, 15 * 60, 'TOKEN_TTL_DEFAULT');
