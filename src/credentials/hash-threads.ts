@@ -53,6 +53,8 @@ class HashThread {
   /** When its current hash started, in dispatch order: the lowest finishes first. */
   startedAt = 0;
   private failure: Error | undefined;
+  /** Set by `stop`: from then on only its exit lets the thread go. */
+  private stopping = false;
 
   constructor(
     argon2: string,
@@ -64,7 +66,7 @@ class HashThread {
     this.worker = new Worker(workerSource, { eval: true, workerData: { argon2 }, execArgv: [] });
     this.worker.on('message', (answer: { value?: string | boolean; error?: string }) => {
       const done = this.jobs.shift();
-      if (this.jobs.length === 0) this.worker.unref();
+      if (this.jobs.length === 0 && !this.stopping) this.worker.unref();
       if (done) {
         if (answer.error !== undefined) done.reject(new Error(answer.error));
         else done.resolve(answer.value!);
@@ -85,6 +87,17 @@ class HashThread {
     this.jobs.push(pending);
     this.worker.ref(); // held open while a caller waits for its answer
     this.worker.postMessage(pending.job);
+  }
+
+  /**
+   * Ends the thread. `terminate` holds the process open until the thread has exited, but an
+   * answer posted just before and read after it would unref the worker again and let the
+   * event loop end with this still pending (the rest of a shutdown skipped, a CLI command's
+   * exit code lost), so an answer read while stopping leaves the worker held.
+   */
+  stop(): Promise<number> {
+    this.stopping = true;
+    return this.worker.terminate();
   }
 
   private gone(err: Error): void {
@@ -156,7 +169,7 @@ export class HashThreads {
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of this.waiting.splice(0)) pending.reject(stopped());
-    await Promise.all([...this.threads].map((thread) => thread.worker.terminate()));
+    await Promise.all([...this.threads].map((thread) => thread.stop()));
   }
 
   private submit(job: Job): Promise<string | boolean> {

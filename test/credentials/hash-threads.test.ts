@@ -225,6 +225,29 @@ describe('HashThreads', () => {
     await assert.rejects(threads.hash('late', options), /stopped/);
   });
 
+  test('close waits for its threads to end even when an answer is read after it began', () => {
+    // The answer is posted while the child's main thread is blocked, so the thread's message
+    // is read only after close() has begun ending it. Reading it must not let the thread go:
+    // nothing else holds the child's loop, which would end with close() still pending (the
+    // rest of a node's shutdown skipped, and \`gatehouse admin create\` exiting 0 on failure).
+    const probe = `
+      import { HashThreads } from ${JSON.stringify(new URL('../../src/credentials/hash-threads.ts', import.meta.url).pathname)};
+      const options = { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 };
+      const threads = new HashThreads(1, { argon2: ${JSON.stringify(standIn)} });
+      await threads.hash('warm', options);
+      threads.hash('late', options).catch(() => undefined);
+      const until = Date.now() + 300;
+      while (Date.now() < until); // the stand-in's 20 ms hash ends and its answer waits
+      await threads.close();
+      console.log('closed');
+    `;
+    for (let run = 0; run < 3; run++) {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(child.stdout.trim(), 'closed', `close() never finished (exit ${child.status}): ${child.stderr}`);
+      assert.equal(child.status, 0, child.stderr);
+    }
+  });
+
   test('a pending hash keeps its process alive; idle threads do not', () => {
     // Nothing else holds the child's event loop: it must wait for the hash, then exit.
     const probe = `
