@@ -73,6 +73,16 @@ function held(threads: HashThreads, name: string) {
   return { hashed, release };
 }
 
+/** Runs `body` (ES module source, with `HashThreads` and `options` in scope) in a child process of its own. */
+function inChild(body: string) {
+  const source = `
+    import { HashThreads } from ${JSON.stringify(new URL('../../src/credentials/hash-threads.ts', import.meta.url).pathname)};
+    const options = ${JSON.stringify(options)};
+    ${body}
+  `;
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { encoding: 'utf8', timeout: 20_000 });
+}
+
 describe('HashThreads', () => {
   test('hashes and verifies with the real argon2id, off the main thread', async () => {
     const threads = new HashThreads(2);
@@ -231,8 +241,6 @@ describe('HashThreads', () => {
     // nothing else holds the child's loop, which would end with close() still pending (the
     // rest of a node's shutdown skipped, and \`gatehouse admin create\` exiting 0 on failure).
     const probe = `
-      import { HashThreads } from ${JSON.stringify(new URL('../../src/credentials/hash-threads.ts', import.meta.url).pathname)};
-      const options = { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 };
       const threads = new HashThreads(1, { argon2: ${JSON.stringify(standIn)} });
       await threads.hash('warm', options);
       threads.hash('late', options).catch(() => undefined);
@@ -242,7 +250,7 @@ describe('HashThreads', () => {
       console.log('closed');
     `;
     for (let run = 0; run < 3; run++) {
-      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { encoding: 'utf8', timeout: 20_000 });
+      const child = inChild(probe);
       assert.equal(child.stdout.trim(), 'closed', `close() never finished (exit ${child.status}): ${child.stderr}`);
       assert.equal(child.status, 0, child.stderr);
     }
@@ -250,12 +258,10 @@ describe('HashThreads', () => {
 
   test('a pending hash keeps its process alive; idle threads do not', () => {
     // Nothing else holds the child's event loop: it must wait for the hash, then exit.
-    const probe = `
-      import { HashThreads } from ${JSON.stringify(new URL('../../src/credentials/hash-threads.ts', import.meta.url).pathname)};
+    const child = inChild(`
       const threads = new HashThreads(2, { argon2: ${JSON.stringify(standIn)} });
-      void threads.hash('kept', { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 }).then((hashed) => console.log(hashed.split(':')[1]));
-    `;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { encoding: 'utf8', timeout: 20_000 });
+      void threads.hash('kept', options).then((hashed) => console.log(hashed.split(':')[1]));
+    `);
     assert.equal(child.signal, null, `the child did not exit by itself: ${child.stderr}`);
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout.trim(), 'kept');
